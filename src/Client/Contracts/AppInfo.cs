@@ -1,0 +1,10 @@
+namespace Pbm.Client.Contracts;
+
+/// <summary>An app's spec, desired state and instances, as <c>pbm show</c> prints it.</summary>
+public sealed record AppInfo
+{
+    public required AppSpec Spec { get; init; }
+    /// <summary>False after <c>pbm stop</c>: the app is kept but nothing runs.</summary>
+    public bool Running { get; init; } = true;
+    public IReadOnlyList<InstanceInfo> Instances { get; init; } = [];
+}

@@ -1,0 +1,44 @@
+namespace Pbm.Client.Contracts;
+
+/// <summary>
+/// A named program spec: what to run, how many, and how to keep it alive.
+/// The CLI resolves it (absolute paths, interpreter) before sending it; the daemon stores it as desired state.
+/// </summary>
+public sealed record AppSpec
+{
+    /// <summary>Unique app name; instance ids are <c>name:N</c>.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The script or executable the user gave (absolute), shown in <c>pbm show</c>.</summary>
+    public required string Script { get; init; }
+
+    /// <summary>The program to exec: an interpreter name resolved on PATH at spawn time (never frozen), or the executable itself.</summary>
+    public required string Command { get; init; }
+
+    /// <summary>Arguments to <see cref="Command"/>: interpreter args, the script, then the user's args.</summary>
+    public IReadOnlyList<string> Args { get; init; } = [];
+
+    /// <summary>The interpreter chosen ("node", "python3", "dotnet", "bash") or null for an executable.</summary>
+    public string? Interpreter { get; init; }
+
+    /// <summary>Working directory of every instance (absolute).</summary>
+    public required string Cwd { get; init; }
+
+    /// <summary>Environment of every instance: the caller's environment at start, then --env overrides.</summary>
+    public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Desired number of instances. Default 1.</summary>
+    public int Instances { get; init; } = 1;
+
+    /// <summary>How instances are restarted when they exit.</summary>
+    public RestartPolicySpec Restart { get; init; } = new();
+
+    /// <summary>Signal sent to the process group to stop it. Default SIGTERM.</summary>
+    public string KillSignal { get; init; } = "SIGTERM";
+
+    /// <summary>Time between the stop signal and SIGKILL, in ms. Default 5000.</summary>
+    public int KillTimeoutMs { get; init; } = 5000;
+
+    /// <summary>A version label, bumped on every change of the spec. Starts at 1.</summary>
+    public int Version { get; init; } = 1;
+}

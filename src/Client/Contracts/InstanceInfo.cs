@@ -1,0 +1,26 @@
+namespace Pbm.Client.Contracts;
+
+/// <summary>One instance as <c>pbm list</c> shows it.</summary>
+public sealed record InstanceInfo
+{
+    /// <summary>Stable id <c>app:N</c>.</summary>
+    public required string Id { get; init; }
+    public required string App { get; init; }
+    public required int Index { get; init; }
+    public string Host { get; init; } = "";
+    /// <summary>One of <see cref="InstanceStatus"/>.</summary>
+    public required string Status { get; init; }
+    public int? Pid { get; init; }
+    /// <summary>When the current process started (null when none runs).</summary>
+    public DateTimeOffset? StartedAt { get; init; }
+    public int Restarts { get; init; }
+    /// <summary>Unstable starts in a row so far (reset by a run longer than min-uptime).</summary>
+    public int UnstableRestarts { get; init; }
+    /// <summary>The last exit of a process of this instance, if any.</summary>
+    public ExitInfo? LastExit { get; init; }
+    /// <summary>Why the instance is errored or waiting, in words.</summary>
+    public string? Reason { get; init; }
+    /// <summary>When a waiting-restart instance starts again.</summary>
+    public DateTimeOffset? NextStartAt { get; init; }
+    public int Version { get; init; }
+}

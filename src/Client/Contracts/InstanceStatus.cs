@@ -1,0 +1,12 @@
+namespace Pbm.Client.Contracts;
+
+/// <summary>The statuses an instance can be in, as strings on the wire.</summary>
+public static class InstanceStatus
+{
+    public const string Launching = "launching";
+    public const string Online = "online";
+    public const string WaitingRestart = "waiting-restart";
+    public const string Stopping = "stopping";
+    public const string Stopped = "stopped";
+    public const string Errored = "errored";
+}

@@ -1,0 +1,10 @@
+namespace Pbm.Client.Contracts;
+
+/// <summary>Body of POST /api/apps/{target}/scale: "N", "+N" or "-N".</summary>
+public sealed record ScaleRequest(string Count);
+
+/// <summary>Body of POST /api/save and /api/resurrect: a dump name or path; null means PBM_HOME/dump.json.</summary>
+public sealed record DumpRequest(string? Name);
+
+/// <summary>Body of POST /api/apps/{target}/restart.</summary>
+public sealed record RestartRequest(IReadOnlyDictionary<string, string>? Env = null);

@@ -1,0 +1,25 @@
+namespace Pbm.Client.Contracts;
+
+/// <summary>Every failure of the control API: one line a person can act on.</summary>
+public sealed record ApiError(string Error);
+
+/// <summary>What a command did, and the instances it touched afterwards.</summary>
+public sealed record OperationResult(string Message, IReadOnlyList<InstanceInfo> Instances);
+
+/// <summary>Answer of GET /api/ping.</summary>
+public sealed record PingResult
+{
+    public required int Pid { get; init; }
+    public required string Version { get; init; }
+    public required string Node { get; init; }
+    public required DateTimeOffset StartedAt { get; init; }
+    public required string Home { get; init; }
+    /// <summary>Problems found at start (a corrupt state file kept aside, orphans reaped...).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}
+
+/// <summary>Answer of GET /api/apps.</summary>
+public sealed record ListResult(IReadOnlyList<AppInfo> Apps, IReadOnlyList<string> Warnings);
+
+/// <summary>Answer of POST /api/save and /api/resurrect.</summary>
+public sealed record DumpResult(string Path, IReadOnlyList<string> Apps);

@@ -1,0 +1,156 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Pbm.Client.Contracts;
+using Pbm.Client.Transport;
+
+namespace Pbm.Client;
+
+/// <summary>
+/// Typed client of the control API (HTTP + JSON), over the local Unix socket or TCP with the token.
+/// Every CLI command goes through it.
+/// </summary>
+public sealed class PbmClient : IDisposable
+{
+    private readonly HttpClient _http;
+
+    public PbmClient(PbmEndpoint endpoint, TimeSpan? timeout = null)
+    {
+        Endpoint = endpoint;
+        var handler = new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+        };
+        if (endpoint.IsLocal)
+        {
+            var path = endpoint.SocketPath!;
+            handler.ConnectCallback = async (_, ct) =>
+            {
+                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                try
+                {
+                    await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), ct).ConfigureAwait(false);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            };
+        }
+        _http = new HttpClient(handler)
+        {
+            BaseAddress = endpoint.IsLocal ? new Uri("http://pbm.local/") : new Uri($"http://{endpoint.Host}:{endpoint.Port}/"),
+            Timeout = timeout ?? TimeSpan.FromMinutes(5),
+        };
+        _http.DefaultRequestVersion = HttpVersion.Version11;
+        if (endpoint.Token is { Length: > 0 } token)
+            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+    }
+
+    public PbmEndpoint Endpoint { get; }
+
+    private static PbmJsonContext Json => PbmJsonContext.Default;
+
+    public Task<PingResult> PingAsync(CancellationToken ct = default) => SendAsync(HttpMethod.Get, "api/ping", null, Json.PingResult, ct);
+
+    public Task<ListResult> ListAsync(CancellationToken ct = default) => SendAsync(HttpMethod.Get, "api/apps", null, Json.ListResult, ct);
+
+    public Task<AppInfo> ShowAsync(string target, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, $"api/apps/{Uri.EscapeDataString(target)}", null, Json.AppInfo, ct);
+
+    public Task<OperationResult> StartAsync(AppSpec spec, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, "api/apps", Body(spec, Json.AppSpec), Json.OperationResult, ct);
+
+    /// <summary>Starts an app that exists but is stopped (pbm start NAME).</summary>
+    public Task<OperationResult> StartExistingAsync(string target, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, $"api/apps/{Uri.EscapeDataString(target)}/start", null, Json.OperationResult, ct);
+
+    public Task<OperationResult> StopAsync(string target, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, $"api/apps/{Uri.EscapeDataString(target)}/stop", null, Json.OperationResult, ct);
+
+    public Task<OperationResult> RestartAsync(string target, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, $"api/apps/{Uri.EscapeDataString(target)}/restart", Body(new RestartRequest(), Json.RestartRequest), Json.OperationResult, ct);
+
+    public Task<OperationResult> DeleteAsync(string target, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Delete, $"api/apps/{Uri.EscapeDataString(target)}", null, Json.OperationResult, ct);
+
+    public Task<OperationResult> ScaleAsync(string app, string count, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, $"api/apps/{Uri.EscapeDataString(app)}/scale", Body(new ScaleRequest(count), Json.ScaleRequest), Json.OperationResult, ct);
+
+    public Task<DumpResult> SaveAsync(string? name, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, "api/save", Body(new DumpRequest(name), Json.DumpRequest), Json.DumpResult, ct);
+
+    public Task<DumpResult> ResurrectAsync(string? name, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, "api/resurrect", Body(new DumpRequest(name), Json.DumpRequest), Json.DumpResult, ct);
+
+    /// <summary>Stops every app and the daemon; the answer comes once the apps are down.</summary>
+    public Task<OperationResult> KillAsync(CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, "api/kill", null, Json.OperationResult, ct);
+
+    private static ByteArrayContent Body<T>(T value, JsonTypeInfo<T> info)
+    {
+        var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(value, info));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        return content;
+    }
+
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? body, JsonTypeInfo<T> info, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = body };
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e) when (IsUnreachable(e))
+        {
+            throw new DaemonUnreachableException($"no daemon answers at {Endpoint}", e);
+        }
+        catch (TaskCanceledException e) when (!ct.IsCancellationRequested)
+        {
+            throw new PbmException($"the daemon at {Endpoint} did not answer in time", 1, null) { Source = e.Source };
+        }
+        using (response)
+        {
+            var bytes = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
+            if (response.IsSuccessStatusCode)
+                return JsonSerializer.Deserialize(bytes, info) ?? throw new PbmException("empty answer from the daemon");
+            var status = (int)response.StatusCode;
+            if (response.StatusCode == HttpStatusCode.Unauthorized)
+                throw new PbmException($"unauthorized: {Endpoint} refused the token (pass --token T or PBM_TOKEN; the token is in PBM_HOME/token on that node)", 1, status);
+            string message;
+            try
+            {
+                message = JsonSerializer.Deserialize(bytes, Json.ApiError)?.Error ?? Encoding.UTF8.GetString(bytes);
+            }
+            catch (JsonException)
+            {
+                message = $"daemon answered {status}: {Encoding.UTF8.GetString(bytes)}";
+            }
+            throw new PbmException(message, 1, status);
+        }
+    }
+
+    private static bool IsUnreachable(HttpRequestException e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+        {
+            if (x is SocketException se && se.SocketErrorCode is SocketError.ConnectionRefused or SocketError.AddressNotAvailable
+                    or SocketError.HostUnreachable or SocketError.NetworkUnreachable)
+                return true;
+            if (x is SocketException { ErrorCode: 2 }) return true; // ENOENT: no socket file
+            if (x is SocketException { SocketErrorCode: SocketError.AddressFamilyNotSupported }) return true;
+        }
+        return e.HttpRequestError == HttpRequestError.ConnectionError;
+    }
+
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,24 @@
+namespace Pbm.Client.Specs;
+
+/// <summary>What the user asked <c>pbm start</c> for, before resolution into an <see cref="Contracts.AppSpec"/>.</summary>
+public sealed record StartOptions
+{
+    public required string Target { get; init; }
+    public string? Name { get; init; }
+    public string? Instances { get; init; }
+    public string? Cwd { get; init; }
+    public IReadOnlyList<string> Env { get; init; } = [];
+    public string? Interpreter { get; init; }
+    public IReadOnlyList<string> Args { get; init; } = [];
+    public int? MaxRestarts { get; init; }
+    public int? MinUptimeMs { get; init; }
+    public int? RestartDelayMs { get; init; }
+    public bool NoAutoRestart { get; init; }
+    public IReadOnlyList<int> StopExitCodes { get; init; } = [];
+    public string? KillSignal { get; init; }
+    public int? KillTimeoutMs { get; init; }
+    /// <summary>The caller's working directory; relative paths resolve against it.</summary>
+    public required string CallerCwd { get; init; }
+    /// <summary>The caller's environment, which instances inherit (as PM2 does).</summary>
+    public required IReadOnlyDictionary<string, string> CallerEnv { get; init; }
+}

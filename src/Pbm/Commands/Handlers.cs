@@ -1,0 +1,221 @@
+using System.Collections;
+using System.Text.Json;
+using Pbm.Cli.Cli;
+using Pbm.Cli.Output;
+using Pbm.Client;
+using Pbm.Client.Contracts;
+using Pbm.Client.Specs;
+
+namespace Pbm.Cli.Commands;
+
+/// <summary>One method per command: call the API, print for people or (--json) for scripts.</summary>
+internal static class Handlers
+{
+    public static Task<int> RunAsync(Context c) => c.Args.Command switch
+    {
+        "start" => StartAsync(c),
+        "list" or "ls" => ListAsync(c),
+        "show" => ShowAsync(c),
+        "stop" => OperateAsync(c, "stop", (cl, t) => cl.StopAsync(t)),
+        "restart" => OperateAsync(c, "restart", (cl, t) => cl.RestartAsync(t)),
+        "delete" or "del" => OperateAsync(c, "delete", (cl, t) => cl.DeleteAsync(t)),
+        "scale" => ScaleAsync(c),
+        "ping" => PingAsync(c),
+        "kill" => KillAsync(c),
+        "save" => DumpAsync(c, save: true),
+        "resurrect" => DumpAsync(c, save: false),
+        "daemon" => DaemonAsync(c),
+        "version" => Task.FromResult(Version()),
+        _ => throw new UsageException($"unknown command '{c.Args.Command}'"),
+    };
+
+    private static int Version()
+    {
+        Console.Out.WriteLine($"pbm {typeof(Handlers).Assembly.GetName().Version?.ToString(3)}");
+        return 0;
+    }
+
+    private static async Task<int> StartAsync(Context c)
+    {
+        var a = c.Args;
+        if (a.Positionals.Count == 0) throw new UsageException("missing script: pbm start <script|dir|package.json|app> [options]");
+        if (a.Positionals.Count > 1) throw new UsageException($"unexpected argument '{a.Positionals[1]}' (app arguments go after --)");
+        var target = a.Positionals[0];
+        OperationResult result;
+        var looksLikeName = !target.Contains('/') && !File.Exists(target) && !Directory.Exists(target) && a.Options.Count == 0;
+        if (looksLikeName && !a.Has("name"))
+        {
+            // "pbm start web" of a known (stopped) app starts it, as PM2 does.
+            try
+            {
+                result = await c.CallAsync(cl => cl.StartExistingAsync(target));
+                return Print(c, result);
+            }
+            catch (PbmException e) when (e.StatusCode == 404)
+            {
+                // Not an app: fall through and treat it as a command on PATH.
+            }
+        }
+        var stopCodes = new List<int>();
+        foreach (var part in (a.Value("stop-exit-codes") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            stopCodes.Add(int.TryParse(part, out var code) ? code : throw new UsageException($"--stop-exit-codes: '{part}' is not a number"));
+        var spec = AppSpecResolver.Resolve(new StartOptions
+        {
+            Target = target,
+            Name = a.Value("name"),
+            Instances = a.Value("instances"),
+            Cwd = a.Value("cwd"),
+            Env = a.Values("env"),
+            Interpreter = a.Value("interpreter"),
+            Args = a.Rest,
+            MaxRestarts = a.Int("max-restarts"),
+            MinUptimeMs = a.DurationMs("min-uptime"),
+            RestartDelayMs = a.DurationMs("restart-delay"),
+            NoAutoRestart = a.Has("no-autorestart"),
+            StopExitCodes = stopCodes,
+            KillSignal = a.Value("kill-signal"),
+            KillTimeoutMs = a.DurationMs("kill-timeout"),
+            CallerCwd = Environment.CurrentDirectory,
+            CallerEnv = Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
+                .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? ""),
+        });
+        result = await c.CallAsync(cl => cl.StartAsync(spec));
+        return Print(c, result);
+    }
+
+    private static async Task<int> ListAsync(Context c)
+    {
+        NoPositionals(c);
+        var list = await c.CallAsync(cl => cl.ListAsync());
+        c.Warnings.AddRange(list.Warnings.Where(w => !c.Warnings.Contains(w)));
+        if (c.Json)
+        {
+            Console.Out.WriteLine(JsonSerializer.Serialize(list, PbmJsonContext.Indented.ListResult));
+            return 0;
+        }
+        var instances = list.Apps.SelectMany(x => x.Instances).ToList();
+        if (list.Apps.Count == 0) Console.Out.WriteLine("no apps (pbm start <script> starts one)");
+        else Console.Out.Write(Views.Instances(instances));
+        return 0;
+    }
+
+    private static async Task<int> ShowAsync(Context c)
+    {
+        var target = OneTarget(c, "show");
+        var app = await c.CallAsync(cl => cl.ShowAsync(target));
+        if (c.Json) Console.Out.WriteLine(JsonSerializer.Serialize(app, PbmJsonContext.Indented.AppInfo));
+        else Console.Out.Write(Views.App(app));
+        return 0;
+    }
+
+    private static async Task<int> OperateAsync(Context c, string verb, Func<PbmClient, string, Task<OperationResult>> call)
+    {
+        var target = OneTarget(c, verb);
+        var result = await c.CallAsync(cl => call(cl, target));
+        return Print(c, result);
+    }
+
+    private static async Task<int> ScaleAsync(Context c)
+    {
+        if (c.Args.Positionals.Count != 2) throw new UsageException("usage: pbm scale <app> <N|+N|-N>");
+        var result = await c.CallAsync(cl => cl.ScaleAsync(c.Args.Positionals[0], c.Args.Positionals[1]));
+        return Print(c, result);
+    }
+
+    private static async Task<int> PingAsync(Context c)
+    {
+        NoPositionals(c);
+        var ping = await c.CallAsync(cl => cl.PingAsync());
+        if (!c.StartedDaemon) c.Warnings.AddRange(ping.Warnings);
+        if (c.Json) Console.Out.WriteLine(JsonSerializer.Serialize(ping, PbmJsonContext.Indented.PingResult));
+        else Console.Out.WriteLine($"pong: daemon pid {ping.Pid}, node {ping.Node}, up {Term.Duration(DateTimeOffset.UtcNow - ping.StartedAt)}, home {ping.Home}");
+        return 0;
+    }
+
+    private static async Task<int> KillAsync(Context c)
+    {
+        NoPositionals(c);
+        if (!c.Endpoint.IsLocal) throw new UsageException("pbm kill stops the local daemon; it does not take --endpoint");
+        OperationResult result;
+        try
+        {
+            result = await c.Client.KillAsync();
+        }
+        catch (DaemonUnreachableException)
+        {
+            // No daemon answers; one may have been killed -9 and left apps running. Reap them the way a
+            // daemon's start-up does, then forget the app set.
+            var reap = await ReapAsync(c);
+            if (!c.Json) Console.Out.WriteLine(reap == 0 ? "no daemon was running" : "no daemon was running; cleaned up what a previous one left");
+            else Console.Out.WriteLine("{\"message\":\"no daemon was running\"}");
+            return 0;
+        }
+        // The answer comes once every app is down; wait for the process itself to be gone too.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DaemonLauncher.DaemonAlive(c.Home, out _) && DateTime.UtcNow < deadline) await Task.Delay(20);
+        if (c.Json) Console.Out.WriteLine(JsonSerializer.Serialize(result, PbmJsonContext.Indented.OperationResult));
+        else Console.Out.WriteLine($"{result.Message}; daemon stopped");
+        return 0;
+    }
+
+    private static async Task<int> ReapAsync(Context c)
+    {
+        if (!Directory.Exists(c.Home.Root)) return 0;
+        var (file, prefix) = DaemonLauncher.Locate();
+        var psi = new System.Diagnostics.ProcessStartInfo(file) { UseShellExecute = false };
+        foreach (var p in prefix) psi.ArgumentList.Add(p);
+        psi.ArgumentList.Add("--home");
+        psi.ArgumentList.Add(c.Home.Root);
+        psi.ArgumentList.Add("--reap");
+        using var proc = System.Diagnostics.Process.Start(psi)!;
+        await proc.WaitForExitAsync();
+        return proc.ExitCode;
+    }
+
+    private static async Task<int> DumpAsync(Context c, bool save)
+    {
+        if (c.Args.Positionals.Count > 1) throw new UsageException($"usage: pbm {(save ? "save" : "resurrect")} [name|file.json]");
+        var name = c.Args.Positionals.FirstOrDefault();
+        var result = await c.CallAsync(cl => save ? cl.SaveAsync(name) : cl.ResurrectAsync(name));
+        if (c.Json) Console.Out.WriteLine(JsonSerializer.Serialize(result, PbmJsonContext.Indented.DumpResult));
+        else if (save) Console.Out.WriteLine($"saved {result.Apps.Count} apps to {result.Path}");
+        else Console.Out.WriteLine(result.Apps.Count == 0
+            ? $"nothing to resurrect from {result.Path}: every app in it is already known"
+            : $"resurrected {string.Join(", ", result.Apps)} from {result.Path}");
+        return 0;
+    }
+
+    private static async Task<int> DaemonAsync(Context c)
+    {
+        NoPositionals(c);
+        var extra = c.Args.Value("api") is { } api ? new[] { "--api", api } : [];
+        if (c.Args.Has("foreground")) return DaemonLauncher.ExecForeground(c.Home, extra);
+        var ping = await DaemonLauncher.StartAsync(c.Home, c.Client, extra);
+        Console.Out.WriteLine($"daemon pid {ping.Pid} in {ping.Home}");
+        return 0;
+    }
+
+    private static int Print(Context c, OperationResult result)
+    {
+        if (c.Json)
+        {
+            Console.Out.WriteLine(JsonSerializer.Serialize(result, PbmJsonContext.Indented.OperationResult));
+            return 0;
+        }
+        Console.Out.WriteLine(result.Message);
+        if (result.Instances.Count > 0) Console.Out.Write(Views.Instances(result.Instances));
+        return 0;
+    }
+
+    private static string OneTarget(Context c, string verb)
+    {
+        if (c.Args.Positionals.Count == 0) throw new UsageException($"missing target: pbm {verb} <app|app:N{(verb == "show" ? "" : "|all")}>");
+        if (c.Args.Positionals.Count > 1) throw new UsageException($"pbm {verb} takes one target, got {c.Args.Positionals.Count}");
+        return c.Args.Positionals[0];
+    }
+
+    private static void NoPositionals(Context c)
+    {
+        if (c.Args.Positionals.Count > 0) throw new UsageException($"unexpected argument '{c.Args.Positionals[0]}' for pbm {c.Args.Command}");
+    }
+}

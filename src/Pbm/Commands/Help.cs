@@ -1,0 +1,36 @@
+using System.Text;
+
+namespace Pbm.Cli.Commands;
+
+internal static class Help
+{
+    public static string Text(string? command)
+    {
+        var sb = new StringBuilder();
+        if (command is not null && CommandTable.Commands.TryGetValue(command, out var c))
+        {
+            sb.Append("usage: pbm ").Append(c.Usage).Append("\n\n").Append(c.Help).Append('\n');
+            if (c.Options.Length > 0)
+            {
+                sb.Append("\noptions:\n");
+                foreach (var o in c.Options)
+                    sb.Append("  ").Append(((o.Aliases.Length > 0 ? string.Join(", ", o.Aliases) + ", " : "") + "--" + o.Name + (o.TakesValue ? " V" : "")).PadRight(28)).Append(o.Help).Append('\n');
+            }
+            AppendGlobal(sb);
+            return sb.ToString();
+        }
+        sb.Append("pbm: keeps applications alive, on one host or a cluster\n\nusage: pbm <command> [options]\n\ncommands:\n");
+        foreach (var (name, spec) in CommandTable.Commands)
+            sb.Append("  ").Append(spec.Usage.PadRight(48)).Append(spec.Help).Append('\n');
+        AppendGlobal(sb);
+        sb.Append("\nPBM_HOME (default ~/.pbm) holds the daemon's socket, token, state and logs.\n");
+        return sb.ToString();
+    }
+
+    private static void AppendGlobal(StringBuilder sb)
+    {
+        sb.Append("\nglobal options:\n");
+        foreach (var o in Cli.ArgParser.Global)
+            sb.Append("  ").Append(("--" + o.Name + (o.TakesValue ? " V" : "")).PadRight(28)).Append(o.Help).Append('\n');
+    }
+}

@@ -1,0 +1,62 @@
+using System.Text;
+using Pbm.Client.Contracts;
+
+namespace Pbm.Cli.Output;
+
+/// <summary>How the CLI prints lists and apps for people.</summary>
+internal static class Views
+{
+    public static string Instances(IEnumerable<InstanceInfo> instances)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var table = new Table("ID", "APP", "HOST", "PID", "STATUS", "UPTIME", "RESTARTS");
+        foreach (var i in instances)
+        {
+            table.Add(Term.Bold(i.Id), i.App, i.Host, i.Pid?.ToString() ?? "-", Term.Status(i.Status),
+                i.StartedAt is { } s ? Term.Duration(now - s) : "-", i.Restarts.ToString());
+        }
+        return table.Render();
+    }
+
+    public static string App(AppInfo app)
+    {
+        var s = app.Spec;
+        var sb = new StringBuilder();
+        sb.Append(Term.Bold(s.Name)).Append(app.Running ? "" : Term.Dim("  (stopped)")).Append('\n');
+        void Row(string key, string? value)
+        {
+            if (!string.IsNullOrEmpty(value)) sb.Append("  ").Append(Term.Dim(key.PadRight(14))).Append(value).Append('\n');
+        }
+        Row("script", s.Script);
+        Row("command", string.Join(' ', new[] { s.Command }.Concat(s.Args.Select(Quote))));
+        Row("interpreter", s.Interpreter);
+        Row("cwd", s.Cwd);
+        Row("instances", s.Instances.ToString());
+        Row("version", s.Version.ToString());
+        Row("autorestart", s.Restart.AutoRestart ? "yes" : "no");
+        Row("max-restarts", s.Restart.MaxRestarts?.ToString() ?? "default (16)");
+        Row("min-uptime", s.Restart.MinUptimeMs is { } mu ? Term.Ms(mu) : "default (1 s)");
+        if (s.Restart.RestartDelayMs is { } rd) Row("restart-delay", Term.Ms(rd));
+        if (s.Restart.StopExitCodes.Count > 0) Row("stop-exit-codes", string.Join(',', s.Restart.StopExitCodes));
+        Row("kill", $"{s.KillSignal}, SIGKILL after {Term.Ms(s.KillTimeoutMs)}");
+        sb.Append('\n').Append(Instances(app.Instances));
+        foreach (var i in app.Instances)
+        {
+            if (i.LastExit is null && i.Reason is null) continue;
+            sb.Append('\n').Append(Term.Bold(i.Id)).Append(' ').Append(Term.Status(i.Status)).Append('\n');
+            if (i.Reason is not null) sb.Append("  reason     ").Append(i.Reason).Append('\n');
+            if (i.NextStartAt is { } next) sb.Append("  next start ").Append($"in {Term.Ms((long)Math.Max(0, (next - DateTimeOffset.UtcNow).TotalMilliseconds))}").Append('\n');
+            if (i.LastExit is { } e)
+            {
+                sb.Append("  last exit  code ").Append(e.Code);
+                if (e.Signal is not null) sb.Append(" (").Append(e.Signal).Append(')');
+                sb.Append(" at ").Append(e.At.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss")).Append(", after ").Append(Term.Ms(e.UptimeMs)).Append('\n');
+                if (e.Detail is not null)
+                    foreach (var line in e.Detail.Split('\n')) sb.Append("  ").Append(Term.Dim("| ")).Append(line).Append('\n');
+            }
+        }
+        return sb.ToString();
+    }
+
+    private static string Quote(string arg) => arg.Length == 0 || arg.Any(char.IsWhiteSpace) ? $"'{arg}'" : arg;
+}

@@ -1,0 +1,64 @@
+using Akka.Configuration;
+using Pbm.Client.Contracts;
+
+namespace Pbm.Runtime.Config;
+
+/// <summary>The pbm section of the HOCON, read once and validated loudly.</summary>
+public sealed record PbmSettings
+{
+    public required string NodeName { get; init; }
+    public required string? ApiTcp { get; init; }
+    public required TimeSpan AskTimeout { get; init; }
+    public required TimeSpan MinUptime { get; init; }
+    public required int MaxRestarts { get; init; }
+    public required TimeSpan BackoffMin { get; init; }
+    public required TimeSpan BackoffMax { get; init; }
+    public required TimeSpan RestartDelay { get; init; }
+    public required string KillSignal { get; init; }
+    public required TimeSpan KillTimeout { get; init; }
+
+    /// <summary>The embedded reference.conf: every default.</summary>
+    public static Akka.Configuration.Config Reference { get; } = LoadReference();
+
+    public static PbmSettings From(Akka.Configuration.Config config)
+    {
+        var c = config.GetConfig("pbm") ?? throw new ConfigurationException("missing pbm section");
+        var settings = new PbmSettings
+        {
+            NodeName = c.GetString("node-name", "") is { Length: > 0 } n ? n : Environment.MachineName,
+            ApiTcp = c.GetString("api.tcp", "") is { Length: > 0 } t ? t : null,
+            AskTimeout = c.GetTimeSpan("api.ask-timeout"),
+            MinUptime = c.GetTimeSpan("restart.min-uptime"),
+            MaxRestarts = c.GetInt("restart.max-restarts"),
+            BackoffMin = c.GetTimeSpan("restart.backoff-min"),
+            BackoffMax = c.GetTimeSpan("restart.backoff-max"),
+            RestartDelay = c.GetTimeSpan("restart.restart-delay"),
+            KillSignal = Client.Specs.Signals.Normalize(c.GetString("stop.kill-signal")) ??
+                         throw new ConfigurationException($"pbm.stop.kill-signal: unknown signal '{c.GetString("stop.kill-signal")}'"),
+            KillTimeout = c.GetTimeSpan("stop.kill-timeout"),
+        };
+        if (settings.MaxRestarts < 0) throw new ConfigurationException("pbm.restart.max-restarts must be 0 or more");
+        if (settings.BackoffMin <= TimeSpan.Zero || settings.BackoffMax < settings.BackoffMin)
+            throw new ConfigurationException("pbm.restart.backoff-min must be > 0 and <= backoff-max");
+        if (settings.KillTimeout <= TimeSpan.Zero) throw new ConfigurationException("pbm.stop.kill-timeout must be > 0");
+        return settings;
+    }
+
+    /// <summary>The restart policy of <paramref name="spec"/>, its nulls filled with these defaults.</summary>
+    internal Supervision.RestartPolicy PolicyFor(AppSpec spec) => new(
+        AutoRestart: spec.Restart.AutoRestart,
+        MinUptime: spec.Restart.MinUptimeMs is { } mu ? TimeSpan.FromMilliseconds(mu) : MinUptime,
+        MaxRestarts: spec.Restart.MaxRestarts ?? MaxRestarts,
+        RestartDelay: spec.Restart.RestartDelayMs is { } rd ? TimeSpan.FromMilliseconds(rd) : RestartDelay,
+        BackoffMin: BackoffMin,
+        BackoffMax: BackoffMax,
+        StopExitCodes: spec.Restart.StopExitCodes);
+
+    private static Akka.Configuration.Config LoadReference()
+    {
+        using var stream = typeof(PbmSettings).Assembly.GetManifestResourceStream("Pbm.Runtime.reference.conf")
+                           ?? throw new InvalidOperationException("reference.conf is not embedded");
+        using var reader = new StreamReader(stream);
+        return ConfigurationFactory.ParseString(reader.ReadToEnd());
+    }
+}

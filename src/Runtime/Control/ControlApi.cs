@@ -1,0 +1,156 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Akka.Actor;
+using Akka.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Pbm.Client;
+using Pbm.Client.Contracts;
+using Pbm.Runtime.Config;
+using Pbm.Runtime.Hosting;
+using Pbm.Runtime.Master;
+using static Pbm.Runtime.Messages.MasterProtocol;
+
+namespace Pbm.Runtime.Control;
+
+/// <summary>
+/// The control API (HTTP + JSON) every client uses: the pbm CLI, the web console, scripts. Each endpoint is
+/// one Ask to the master singleton (through its proxy), so any node answers for the whole cluster.
+/// </summary>
+internal static class ControlApi
+{
+    public static void Map(IEndpointRouteBuilder api, DaemonInfo info)
+    {
+        api.MapGet("/api/ping", async (ActorRegistry registry, PbmSettings settings) =>
+        {
+            var readiness = await AskOrNull<MasterActor.Readiness>(registry, MasterActor.GetReadiness.Instance, settings.AskTimeout);
+            if (readiness is null || !readiness.Ready)
+                return Error("the daemon is starting (master not ready yet)", 503);
+            return Json(new PingResult
+            {
+                Pid = Environment.ProcessId, Version = info.Version, Node = settings.NodeName,
+                StartedAt = info.StartedAt, Home = info.Home.Root, Warnings = readiness.Warnings,
+            }, PbmJsonContext.Default.PingResult);
+        });
+        api.MapGet("/api/apps", (ActorRegistry r, PbmSettings s) => Send(r, s, GetApps.Instance));
+        api.MapGet("/api/apps/{target}", (string target, ActorRegistry r, PbmSettings s) => Send(r, s, new GetApp(target)));
+        api.MapPost("/api/apps", async (HttpRequest request, ActorRegistry r, PbmSettings s) =>
+        {
+            AppSpec? spec;
+            try
+            {
+                spec = await JsonSerializer.DeserializeAsync(request.Body, PbmJsonContext.Default.AppSpec);
+            }
+            catch (JsonException e)
+            {
+                return Error($"invalid app spec: {e.Message}", 400);
+            }
+            if (spec is null) return Error("missing app spec", 400);
+            if (Validate(spec) is { } problem) return Error(problem, 400);
+            return await Send(r, s, new StartApp(spec));
+        });
+        api.MapPost("/api/apps/{target}/start", (string target, ActorRegistry r, PbmSettings s) => Send(r, s, new StartExisting(target)));
+        api.MapPost("/api/apps/{target}/stop", (string target, ActorRegistry r, PbmSettings s) => Send(r, s, new Stop(target)));
+        api.MapPost("/api/apps/{target}/restart", (string target, ActorRegistry r, PbmSettings s) => Send(r, s, new Restart(target)));
+        api.MapDelete("/api/apps/{target}", (string target, ActorRegistry r, PbmSettings s) => Send(r, s, new Delete(target)));
+        api.MapPost("/api/apps/{target}/scale", async (string target, HttpRequest request, ActorRegistry r, PbmSettings s) =>
+        {
+            var body = await ReadAsync(request, PbmJsonContext.Default.ScaleRequest);
+            return body?.Count is null ? Error("missing count: expected N, +N or -N", 400) : await Send(r, s, new Scale(target, body.Count));
+        });
+        api.MapPost("/api/save", async (HttpRequest request, ActorRegistry r, PbmSettings s) =>
+        {
+            var body = await ReadAsync(request, PbmJsonContext.Default.DumpRequest);
+            return await Send(r, s, new Save(info.Home.DumpFile(body?.Name)));
+        });
+        api.MapPost("/api/resurrect", async (HttpRequest request, ActorRegistry r, PbmSettings s) =>
+        {
+            var body = await ReadAsync(request, PbmJsonContext.Default.DumpRequest);
+            return await Send(r, s, new Resurrect(info.Home.DumpFile(body?.Name)), TimeSpan.FromMinutes(5));
+        });
+        api.MapPost("/api/kill", async (ActorRegistry r, PbmSettings s, IHostApplicationLifetime lifetime, HttpContext context) =>
+        {
+            var result = await Send(r, s, KillAll.Instance, TimeSpan.FromMinutes(5));
+            context.Response.OnCompleted(() =>
+            {
+                lifetime.StopApplication();
+                return Task.CompletedTask;
+            });
+            return result;
+        });
+    }
+
+    private static string? Validate(AppSpec spec)
+    {
+        try
+        {
+            Client.Specs.AppSpecResolver.ValidateName(spec.Name);
+        }
+        catch (PbmException e)
+        {
+            return e.Message;
+        }
+        if (spec.Instances is < 1 or > 1024) return "instances must be between 1 and 1024";
+        if (string.IsNullOrWhiteSpace(spec.Command)) return "missing command";
+        if (spec.KillTimeoutMs <= 0) return "kill timeout must be greater than 0";
+        if (Client.Specs.Signals.Normalize(spec.KillSignal) is null) return $"unknown kill signal {spec.KillSignal}";
+        return null;
+    }
+
+    private static async Task<T?> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> info) where T : class
+    {
+        if (request.ContentLength is 0) return null;
+        try
+        {
+            return await JsonSerializer.DeserializeAsync(request.Body, info);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<IResult> Send(ActorRegistry registry, PbmSettings settings, ICommand command, TimeSpan? timeout = null)
+    {
+        object answer;
+        try
+        {
+            var master = await registry.GetAsync<MasterKey>();
+            answer = await master.Ask<object>(command, timeout ?? TimeSpan.FromMinutes(5));
+        }
+        catch (AskTimeoutException)
+        {
+            return Error("the master did not answer in time", 504);
+        }
+        return answer switch
+        {
+            Failed f => Error(f.Error, f.Status),
+            ListResult l => Json(l, PbmJsonContext.Default.ListResult),
+            AppInfo a => Json(a, PbmJsonContext.Default.AppInfo),
+            OperationResult o => Json(o, PbmJsonContext.Default.OperationResult),
+            DumpResult d => Json(d, PbmJsonContext.Default.DumpResult),
+            Status.Failure sf => Error(sf.Cause.Message, 500),
+            _ => Error($"unexpected answer {answer.GetType().Name}", 500),
+        };
+    }
+
+    private static async Task<T?> AskOrNull<T>(ActorRegistry registry, object message, TimeSpan timeout) where T : class
+    {
+        try
+        {
+            var master = await registry.GetAsync<MasterKey>();
+            return await master.Ask<T>(message, timeout);
+        }
+        catch (AskTimeoutException)
+        {
+            return null;
+        }
+    }
+
+    private static IResult Json<T>(T value, JsonTypeInfo<T> info) => Results.Json(value, info);
+
+    private static IResult Error(string message, int status) => Results.Json(new ApiError(message), PbmJsonContext.Default.ApiError, statusCode: status);
+}

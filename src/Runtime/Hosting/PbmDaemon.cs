@@ -1,0 +1,182 @@
+using System.Net;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Pbm.Client;
+using Pbm.Client.Transport;
+using Pbm.Runtime.Config;
+using Pbm.Runtime.Control;
+using Pbm.Runtime.Logs;
+using Pbm.Runtime.Processes;
+using Pbm.Runtime.Supervision;
+
+namespace Pbm.Runtime.Hosting;
+
+/// <summary>
+/// The daemon process: one pbm node with the control API on PBM_HOME/rpc.sock (and TCP when asked).
+/// Start-up order matters for "nothing lost": take the home's lock (one daemon per home), reap the
+/// sessions a killed predecessor left, then start the actor system, whose master reloads desired state.
+/// </summary>
+public static class PbmDaemon
+{
+    public const int ExitAlreadyRunning = 3;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var home = PbmHome.FromEnvironment();
+        string? api = Environment.GetEnvironmentVariable("PBM_API");
+        var configFiles = new List<string>();
+        var reapOnly = false;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--home" when i + 1 < args.Length: home = new PbmHome(args[++i]); break;
+                case "--api" when i + 1 < args.Length: api = args[++i]; break;
+                case "--config" when i + 1 < args.Length: configFiles.Add(args[++i]); break;
+                case "--foreground": break;
+                case "--reap": reapOnly = true; break;
+                default:
+                    await Console.Error.WriteLineAsync($"pbm-daemon: unknown argument '{args[i]}' (expected --home DIR, --api HOST:PORT, --config FILE)");
+                    return 2;
+            }
+        }
+        home.Ensure();
+
+        FileStream? lockStream;
+        try
+        {
+            lockStream = new FileStream(home.LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            await Console.Error.WriteLineAsync($"pbm-daemon: a daemon already runs for {home.Root}");
+            return ExitAlreadyRunning;
+        }
+        using var _ = lockStream;
+
+        if (reapOnly) return Reap(home);
+
+        var config = LoadConfig(home, configFiles);
+        PbmSettings settings;
+        try
+        {
+            settings = PbmSettings.From(config);
+        }
+        catch (ConfigurationException e)
+        {
+            await Console.Error.WriteLineAsync($"pbm-daemon: invalid configuration: {e.Message}");
+            return 2;
+        }
+        api ??= settings.ApiTcp;
+
+        using var fileLog = new FileLoggerProvider(home.DaemonLog);
+        var bootLog = fileLog.CreateLogger("Daemon");
+        bootLog.LogInformation("pbm daemon {Pid} starting in {Home}", Environment.ProcessId, home.Root);
+        var warnings = new PidRegistry(home.PidDir).ReapOrphans(bootLog)
+            .Select(o => $"killed orphan {o} left by a previous daemon").ToList();
+        var token = TokenFile.ReadOrCreate(home.TokenFile);
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(fileLog);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMinutes(2));
+        if (File.Exists(home.Socket)) File.Delete(home.Socket);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.ListenUnixSocket(home.Socket);
+            if (api is not null)
+            {
+                var endpoint = PbmEndpoint.Tcp(api, null);
+                if (endpoint.Host is "localhost") k.ListenLocalhost(endpoint.Port);
+                else k.Listen(IPAddress.Parse(endpoint.Host!), endpoint.Port);
+            }
+        });
+        builder.Services.AddSingleton(settings);
+        var info = new DaemonInfo(home, DateTimeOffset.UtcNow, typeof(PbmDaemon).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
+        builder.Services.AddSingleton(info);
+        builder.Services.AddAkka("pbm", (akka, _) =>
+        {
+            akka.AddHocon(config, HoconAddMode.Replace);
+            akka.ConfigureLoggers(l =>
+            {
+                l.ClearLoggers();
+                l.AddLoggerFactory();
+            });
+            akka.WithPbmNode(settings, new PbmNodeOptions { Home = home, StartupWarnings = warnings });
+            akka.AddStartup((system, registry) =>
+            {
+                // systemctl stop / SIGTERM: stop every instance gracefully; desired state stays, so the apps
+                // come back when the daemon starts again (pbm kill, by contrast, forgets them first).
+                CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "stop-instances", async () =>
+                {
+                    if (registry.TryGet<HostAgentKey>(out var host))
+                        await host.Ask<HostAgent.Done>(HostAgent.StopAllLocal.Instance, TimeSpan.FromSeconds(110));
+                    return Akka.Done.Instance;
+                });
+            });
+        });
+
+        var app = builder.Build();
+        app.UseMiddleware<ApiTokenMiddleware>(token);
+        ControlApi.Map(app, info);
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            File.SetUnixFileMode(home.Socket, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            File.WriteAllText(home.DaemonPidFile, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            bootLog.LogInformation("control API on {Socket}{Tcp}", home.Socket, api is null ? "" : " and tcp " + api);
+        });
+        try
+        {
+            await app.RunAsync();
+        }
+        catch (IOException e)
+        {
+            bootLog.LogCritical(e, "cannot listen");
+            await Console.Error.WriteLineAsync($"pbm-daemon: cannot listen: {e.Message}");
+            return 1;
+        }
+        finally
+        {
+            try
+            {
+                File.Delete(home.Socket);
+                File.Delete(home.DaemonPidFile);
+            }
+            catch (IOException)
+            {
+            }
+            bootLog.LogInformation("pbm daemon {Pid} stopped", Environment.ProcessId);
+        }
+        return 0;
+    }
+
+    /// <summary>
+    /// `pbm kill` when no daemon answers: one may have been killed -9 and left its apps running. Kill what the
+    /// pid files name and forget the app set, exactly what a graceful `pbm kill` would have left.
+    /// </summary>
+    private static int Reap(PbmHome home)
+    {
+        using var log = new FileLoggerProvider(home.DaemonLog);
+        var reaped = new PidRegistry(home.PidDir).ReapOrphans(log.CreateLogger("Daemon"));
+        if (File.Exists(home.StateFile)) Master.StateStore.Write(home.StateFile, []);
+        return reaped.Count == 0 ? 0 : 10;
+    }
+
+    /// <summary>reference.conf, then hocon/pbm.hocon beside the binary, then PBM_HOME/pbm.hocon, then --config files (last wins).</summary>
+    private static Akka.Configuration.Config LoadConfig(PbmHome home, IEnumerable<string> extra)
+    {
+        var config = PbmSettings.Reference;
+        var files = new List<string> { Path.Combine(AppContext.BaseDirectory, "hocon", "pbm.hocon"), Path.Combine(home.Root, "pbm.hocon") };
+        files.AddRange(extra);
+        foreach (var file in files.Where(File.Exists))
+            config = ConfigurationFactory.ParseString(File.ReadAllText(file)).WithFallback(config);
+        return config;
+    }
+}

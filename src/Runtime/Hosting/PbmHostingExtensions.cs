@@ -1,0 +1,47 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Tools.Singleton;
+using Akka.Hosting;
+using Pbm.Client;
+using Pbm.Runtime.Config;
+using Pbm.Runtime.Master;
+using Pbm.Runtime.Supervision;
+
+namespace Pbm.Runtime.Hosting;
+
+/// <summary>Akka.Hosting extensions that make an actor system a pbm node.</summary>
+public static class PbmHostingExtensions
+{
+    /// <summary>
+    /// Adds pbm's master singleton (and its proxy, registered as <see cref="MasterKey"/>) and a host agent
+    /// (<see cref="HostAgentKey"/>) to the actor system. With no seed nodes configured the node joins itself:
+    /// a single-node cluster, which is pbm's standalone mode.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithPbmNode(this AkkaConfigurationBuilder builder, PbmSettings settings, PbmNodeOptions options)
+    {
+        var home = options.Home ?? PbmHome.FromEnvironment();
+        var paths = new PbmPaths(home);
+        builder.WithActors((system, registry) =>
+        {
+            var cluster = Cluster.Get(system);
+            if (system.Settings.Config.GetStringList("akka.cluster.seed-nodes").Count == 0)
+                cluster.Join(cluster.SelfAddress);
+
+            if (options.Master ?? true)
+            {
+                system.ActorOf(ClusterSingletonManager.Props(
+                        MasterActor.Props(settings, new StateStore(home.StateFile), options.StartupWarnings),
+                        PoisonPill.Instance,
+                        ClusterSingletonManagerSettings.Create(system).WithRole("master").WithSingletonName("master")),
+                    "master");
+            }
+            var proxy = system.ActorOf(ClusterSingletonProxy.Props("/user/master",
+                ClusterSingletonProxySettings.Create(system).WithRole("master").WithSingletonName("master")), "master-proxy");
+            registry.Register<MasterKey>(proxy);
+
+            if (options.Host ?? true)
+                registry.Register<HostAgentKey>(system.ActorOf(HostAgent.Props(settings, paths, proxy), "host"));
+        });
+        return builder;
+    }
+}

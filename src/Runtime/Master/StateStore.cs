@@ -1,0 +1,52 @@
+using System.Text.Json;
+using Pbm.Runtime.Processes;
+
+namespace Pbm.Runtime.Master;
+
+/// <summary>
+/// Desired state on local disk (standalone). Each change rewrites the whole file atomically (temp file,
+/// fsync, rename), so a crash leaves the previous or the new state, never a torn one. A file that cannot be
+/// parsed is moved aside (apps.json.corrupt-TIMESTAMP) and reported, never silently replaced.
+/// </summary>
+internal sealed class StateStore(string path)
+{
+    public string Path { get; } = path;
+
+    /// <summary>Loads the state; <paramref name="warning"/> says what was wrong when the file was unreadable.</summary>
+    public IReadOnlyList<AppRecord> Load(out string? warning)
+    {
+        warning = null;
+        if (!File.Exists(Path)) return [];
+        try
+        {
+            return Read(Path);
+        }
+        catch (Exception e) when (e is JsonException or InvalidDataException or NotSupportedException)
+        {
+            var aside = $"{Path}.corrupt-{DateTimeOffset.UtcNow:yyyyMMddTHHmmssZ}";
+            File.Move(Path, aside);
+            warning = $"state file {Path} is corrupt ({e.Message.Split('\n')[0]}); kept aside as {aside}; starting with no apps";
+            return [];
+        }
+    }
+
+    public void Save(IEnumerable<AppRecord> apps) => Write(Path, apps);
+
+    public static IReadOnlyList<AppRecord> Read(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        var file = JsonSerializer.Deserialize(bytes, StateJsonContext.Default.StateFile)
+                   ?? throw new InvalidDataException("empty document");
+        if (file.Format != 1) throw new InvalidDataException($"unknown format {file.Format}");
+        if (file.Apps is null) throw new InvalidDataException("no 'apps' list");
+        foreach (var e in file.Apps)
+            if (e?.Spec?.Name is null || e.Spec.Command is null) throw new InvalidDataException("an app without name or command");
+        return file.Apps.Select(e => new AppRecord(e.Spec, e.Running)).ToList();
+    }
+
+    public static void Write(string path, IEnumerable<AppRecord> apps)
+    {
+        var file = new StateFile(1, DateTimeOffset.UtcNow, apps.Select(a => new StateFile.Entry(a.Spec, a.Running)).ToList());
+        AtomicFile.WriteAllBytes(path, JsonSerializer.SerializeToUtf8Bytes(file, StateJsonContext.Default.StateFile));
+    }
+}

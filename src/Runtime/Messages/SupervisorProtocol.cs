@@ -1,0 +1,34 @@
+using Pbm.Client.Contracts;
+
+namespace Pbm.Runtime.Messages;
+
+/// <summary>Messages a HostAgent sends to an AppSupervisor (local only).</summary>
+public static class SupervisorProtocol
+{
+    /// <summary>Run these instance indices of <paramref name="Spec"/> (or keep them stopped); answered with <see cref="Done"/>.</summary>
+    public sealed record Apply(AppSpec Spec, IReadOnlyList<int> Indices, bool Running);
+
+    /// <summary>Stop some instances (all when null), keeping them listed as stopped; answered with <see cref="Done"/>.</summary>
+    public sealed record StopInstances(IReadOnlyList<int>? Indices);
+
+    /// <summary>Start stopped or errored instances (all when null); answered with <see cref="Done"/>.</summary>
+    public sealed record StartInstances(IReadOnlyList<int>? Indices);
+
+    /// <summary>Restart instances (all when null), errored ones included; resets their unstable count.</summary>
+    public sealed record RestartInstances(IReadOnlyList<int>? Indices);
+
+    /// <summary>Stop every instance, then the supervisor itself; answered with <see cref="Done"/>.</summary>
+    public sealed record Shutdown
+    {
+        public static readonly Shutdown Instance = new();
+    }
+
+    public sealed record GetInstances
+    {
+        public static readonly GetInstances Instance = new();
+    }
+
+    public sealed record Instances(string App, IReadOnlyList<InstanceInfo> List);
+
+    public sealed record Done(string App);
+}

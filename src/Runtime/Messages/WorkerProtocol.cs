@@ -1,0 +1,48 @@
+using Akka.Actor;
+using Pbm.Client.Contracts;
+
+namespace Pbm.Runtime.Messages;
+
+/// <summary>Messages between an AppSupervisor and its ProcessWorkers (local only).</summary>
+public static class WorkerProtocol
+{
+    /// <summary>Stop the process gracefully (kill signal, SIGKILL after kill-timeout); answered with <see cref="WorkerStopped"/>.</summary>
+    public sealed record Stop
+    {
+        public static readonly Stop Instance = new();
+    }
+
+    /// <summary>Start the process of a stopped worker.</summary>
+    public sealed record Start
+    {
+        public static readonly Start Instance = new();
+    }
+
+    /// <summary>Stop gracefully, then start again; answered with <see cref="WorkerStopped"/> once the old process is gone.</summary>
+    public sealed record Restart
+    {
+        public static readonly Restart Instance = new();
+    }
+
+    public sealed record WorkerStopped(int Index);
+
+    /// <summary>A worker's view of its instance changed (status, pid): the supervisor keeps the latest.</summary>
+    public sealed record InstanceUpdated(int Index, string Status, int? Pid, DateTimeOffset? StartedAt, DateTimeOffset? NextStartAt, IActorRef Worker);
+
+    /// <summary>Internal: the delay before a (re)start is over.</summary>
+    internal sealed record Launch(int Generation);
+
+    /// <summary>Internal: the process exited (its output read to the end).</summary>
+    internal sealed record ProcessExited(int Pid, int Code);
+
+    /// <summary>Internal: kill-timeout passed while stopping.</summary>
+    internal sealed record StopTimedOut(int Pid);
+
+    /// <summary>Helper for supervisors: an exit as the user sees it.</summary>
+    internal static ExitInfo ExitOf(int code, DateTimeOffset startedAt, string? detail)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var signal = code > 128 ? Client.Specs.Signals.NameOf(code - 128) : null;
+        return new ExitInfo(code, signal, now, (long)(now - startedAt).TotalMilliseconds, detail);
+    }
+}

@@ -1,0 +1,19 @@
+using Akka.Actor;
+using Pbm.Client.Contracts;
+
+namespace Pbm.Runtime.Supervision;
+
+/// <summary>What an AppSupervisor knows of one instance, worker or not (an errored instance has none).</summary>
+internal sealed class InstanceSlot(int index)
+{
+    public int Index { get; } = index;
+    public IActorRef? Worker { get; set; }
+    public string Status { get; set; } = InstanceStatus.Launching;
+    public int? Pid { get; set; }
+    public DateTimeOffset? StartedAt { get; set; }
+    public DateTimeOffset? NextStartAt { get; set; }
+    public int Restarts { get; set; }
+    public int Unstable { get; set; }
+    public ExitInfo? LastExit { get; set; }
+    public string? Reason { get; set; }
+}

@@ -1,0 +1,219 @@
+using Akka.Actor;
+using Akka.Event;
+using Pbm.Client.Contracts;
+using Pbm.Runtime.Config;
+using Pbm.Runtime.Logs;
+using Pbm.Runtime.Processes;
+using static Pbm.Runtime.Messages.WorkerProtocol;
+
+namespace Pbm.Runtime.Supervision;
+
+/// <summary>
+/// Owns one instance's OS process (a session of its own), its output and its pid file. When the process exits
+/// without being asked to, the worker throws <see cref="ProcessExitedException"/>: restarting is the
+/// supervisor's decision, not the worker's. Stop and Restart are graceful: the kill signal to the whole group,
+/// SIGKILL after kill-timeout, and nothing of the tree left behind.
+/// </summary>
+internal sealed class ProcessWorker : ReceiveActor, IWithTimers
+{
+    private readonly AppSpec _spec;
+    private readonly int _index;
+    private readonly string _logDir;
+    private readonly PidRegistry _pids;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly List<IActorRef> _stopWaiters = [];
+    private InstanceLog? _output;
+    private ChildProcess? _child;
+    private bool _restartAfterStop;
+    private int _generation;
+
+    public ProcessWorker(AppSpec spec, int index, string logDir, PidRegistry pids)
+    {
+        _spec = spec;
+        _index = index;
+        _logDir = logDir;
+        _pids = pids;
+        Idle();
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(AppSpec spec, int index, string logDir, PidRegistry pids) =>
+        Akka.Actor.Props.Create(() => new ProcessWorker(spec, index, logDir, pids));
+
+    protected override void PreStart() => Self.Tell(new Launch(_generation));
+
+    protected override void PostRestart(Exception reason)
+    {
+        var delay = reason is ProcessExitedException pe ? pe.NextStartDelay : TimeSpan.FromSeconds(1);
+        if (delay <= TimeSpan.Zero)
+        {
+            Self.Tell(new Launch(_generation));
+            return;
+        }
+        Report(InstanceStatus.WaitingRestart, nextStartAt: DateTimeOffset.UtcNow + delay);
+        Timers.StartSingleTimer("launch", new Launch(_generation), delay);
+    }
+
+    protected override void PreRestart(Exception reason, object message)
+    {
+        // Keep the default (stop children, PostStop) but never lose a caller waiting for a stop.
+        foreach (var w in _stopWaiters) Self.Tell(Stop.Instance, w);
+        base.PreRestart(reason, message);
+    }
+
+    protected override void PostStop()
+    {
+        if (_child is { } child)
+        {
+            // The actor is going away with its process still running (daemon shutdown, supervisor stopped):
+            // nothing may outlive it.
+            child.KillTree();
+            _pids.Forget(_spec.Name, _index);
+        }
+        _output?.Dispose();
+    }
+
+    /// <summary>No process: launching, waiting for a restart, or stopped.</summary>
+    private void Idle()
+    {
+        Receive<Launch>(l => l.Generation == _generation, _ => LaunchProcess());
+        Receive<Start>(_ => LaunchProcess());
+        Receive<Restart>(_ =>
+        {
+            var sender = Sender;
+            try
+            {
+                LaunchProcess();
+            }
+            finally
+            {
+                sender.Tell(new WorkerStopped(_index));
+            }
+        });
+        Receive<Stop>(_ =>
+        {
+            _generation++;
+            Timers.Cancel("launch");
+            Report(InstanceStatus.Stopped);
+            Sender.Tell(new WorkerStopped(_index));
+        });
+        Receive<ProcessExited>(_ => { });
+        Receive<StopTimedOut>(_ => { });
+    }
+
+    private void Running()
+    {
+        Receive<ProcessExited>(e => e.Pid == _child?.Pid, e => throw Exited(e));
+        Receive<Stop>(_ => BeginStop(restart: false));
+        Receive<Restart>(_ => BeginStop(restart: true));
+        Receive<Start>(_ => { });
+        Receive<Launch>(_ => { });
+        Receive<StopTimedOut>(_ => { });
+    }
+
+    private void Stopping()
+    {
+        Receive<Stop>(_ =>
+        {
+            _restartAfterStop = false;
+            _stopWaiters.Add(Sender);
+        });
+        Receive<Restart>(_ =>
+        {
+            _restartAfterStop = true;
+            _stopWaiters.Add(Sender);
+        });
+        Receive<StopTimedOut>(t => t.Pid == _child?.Pid, t =>
+        {
+            _log.Warning("{0}:{1} pid {2} ignored {3} for {4} ms; sending SIGKILL", _spec.Name, _index, t.Pid, _spec.KillSignal, _spec.KillTimeoutMs);
+            _child?.KillTree();
+        });
+        Receive<ProcessExited>(e => e.Pid == _child?.Pid, e =>
+        {
+            _log.Info("{0}:{1} pid {2} stopped (code {3})", _spec.Name, _index, e.Pid, e.Code);
+            ForgetChild();
+            Become(Idle);
+            var waiters = _stopWaiters.ToList();
+            _stopWaiters.Clear();
+            try
+            {
+                // Launch before answering: the supervisor then sees the new pid before the caller's answer.
+                if (_restartAfterStop) LaunchProcess();
+                else Report(InstanceStatus.Stopped);
+            }
+            finally
+            {
+                foreach (var w in waiters) w.Tell(new WorkerStopped(_index));
+            }
+        });
+        Receive<Start>(_ => _restartAfterStop = true);
+        Receive<Launch>(_ => { });
+    }
+
+    private void LaunchProcess()
+    {
+        _generation++;
+        Timers.Cancel("launch");
+        Report(InstanceStatus.Launching);
+        _output ??= new InstanceLog(_logDir, _spec.Name, _index);
+        var env = new Dictionary<string, string>(_spec.Env)
+        {
+            ["PBM_APP"] = _spec.Name,
+            ["PBM_INSTANCE"] = _index.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["PBM_ID"] = $"{_spec.Name}:{_index}",
+            ["NODE_APP_INSTANCE"] = _index.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        var startedAt = DateTimeOffset.UtcNow;
+        ChildProcess child;
+        try
+        {
+            if (!Directory.Exists(_spec.Cwd)) throw new DirectoryNotFoundException($"working directory {_spec.Cwd} does not exist");
+            child = ChildProcess.Start(new LaunchSpec(_spec.Command, _spec.Args, _spec.Cwd, env), _output);
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or UnauthorizedAccessException)
+        {
+            throw new ProcessExitedException(_index, ExitOf(-1, startedAt, e.Message), startFailed: true);
+        }
+        _child = child;
+        _pids.Record(_spec.Name, _index, child.Pid, child.StartTicks);
+        _log.Info("{0}:{1} started pid {2}", _spec.Name, _index, child.Pid);
+        var self = Self;
+        var pid = child.Pid;
+        child.WaitForExitAsync().ContinueWith(t => self.Tell(new ProcessExited(pid, t.IsCompletedSuccessfully ? t.Result : -1)),
+            TaskContinuationOptions.ExecuteSynchronously);
+        Become(Running);
+        Report(InstanceStatus.Online, child.Pid, child.StartedAt);
+    }
+
+    private void BeginStop(bool restart)
+    {
+        _restartAfterStop = restart;
+        _stopWaiters.Add(Sender);
+        var child = _child!;
+        Report(InstanceStatus.Stopping, child.Pid, child.StartedAt);
+        child.Signal(_spec.KillSignal);
+        Timers.StartSingleTimer("kill", new StopTimedOut(child.Pid), TimeSpan.FromMilliseconds(_spec.KillTimeoutMs));
+        Become(Stopping);
+    }
+
+    private ProcessExitedException Exited(ProcessExited e)
+    {
+        var startedAt = _child!.StartedAt;
+        ForgetChild();
+        var exit = ExitOf(e.Code, startedAt, e.Code == 0 ? null : _output?.TakeErrorTail());
+        _log.Info("{0}:{1} pid {2} exited with code {3}{4} after {5} ms", _spec.Name, _index, e.Pid, e.Code,
+            exit.Signal is null ? "" : $" ({exit.Signal})", exit.UptimeMs);
+        return new ProcessExitedException(_index, exit);
+    }
+
+    private void ForgetChild()
+    {
+        Timers.Cancel("kill");
+        _pids.Forget(_spec.Name, _index);
+        _child = null;
+    }
+
+    private void Report(string status, int? pid = null, DateTimeOffset? startedAt = null, DateTimeOffset? nextStartAt = null) =>
+        Context.Parent.Tell(new InstanceUpdated(_index, status, pid, startedAt, nextStartAt, Self));
+}
