@@ -110,7 +110,7 @@ public sealed class PbmClient : IDisposable
         {
             response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
         }
-        catch (HttpRequestException e) when (IsUnreachable(e))
+        catch (HttpRequestException e) when (IsUnreachable(e) || (Endpoint.IsLocal && e.StatusCode is null))
         {
             throw new DaemonUnreachableException($"no daemon answers at {Endpoint}", e);
         }

@@ -38,7 +38,8 @@ internal static class Program
         {
             var code = await Handlers.RunAsync(context);
             foreach (var w in context.Warnings) await Console.Error.WriteLineAsync($"warning: {w}");
-            return context.Warnings.Any(w => w.Contains("corrupt", StringComparison.Ordinal)) && code == 0 ? 1 : code;
+            // A corrupt state file fails the command that found it (the one that started the daemon), once.
+            return context.StartedDaemon && context.Warnings.Any(w => w.Contains("corrupt", StringComparison.Ordinal)) && code == 0 ? 1 : code;
         }
         catch (UsageException e)
         {

@@ -191,7 +191,7 @@ internal sealed class MasterActor : ReceiveActor
             return;
         var tasks = added.SelectMany(a => _hosts.Keys.Select(h => ApplyTo(h, a))).ToList();
         var sender = Sender;
-        var names = added.Select(a => a.Spec.Name).ToList();
+        var names = added.Select(a => a.Spec.Name).Order(StringComparer.Ordinal).ToList();
         Task.WhenAll(tasks).ContinueWith(_ => new DumpResult(m.Path, names)).PipeTo(sender);
     }
 

@@ -1,0 +1,58 @@
+namespace Pbm.Integration.Tests.Infrastructure;
+
+/// <summary>Reads /proc to see which processes really run, independent of what pbm says.</summary>
+internal static class ProcessTable
+{
+    public static bool Alive(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var state = stat[(stat.LastIndexOf(')') + 2)..][0];
+            return state != 'Z' && state != 'X';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Pids of live processes whose environment has NAME=VALUE.</summary>
+    public static List<int> WithEnv(string name, string value)
+    {
+        var needle = System.Text.Encoding.UTF8.GetBytes($"{name}={value}\0");
+        var found = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == Environment.ProcessId) continue;
+            try
+            {
+                var env = File.ReadAllBytes(Path.Combine(dir, "environ"));
+                if (env.AsSpan().IndexOf(needle) >= 0 && Alive(pid)) found.Add(pid);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+        return found;
+    }
+
+    /// <summary>Live processes whose command line contains <paramref name="text"/>.</summary>
+    public static List<int> WithCommandLine(string text)
+    {
+        var found = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                var cmd = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+                if (cmd.Contains(text, StringComparison.Ordinal) && Alive(pid)) found.Add(pid);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+        return found;
+    }
+}

@@ -1,0 +1,100 @@
+using Pbm.Client.Contracts;
+using Pbm.Integration.Tests.Infrastructure;
+
+namespace Pbm.Integration.Tests.Lifecycle;
+
+public sealed class DaemonRecoveryTests
+{
+    [Fact]
+    public async Task DaemonKilledNine_NextCommandBringsEveryAppBackWithoutDuplicatesOrOrphans()
+    {
+        await using var box = new Sandbox();
+        await box.OkAsync("start", Repo.App("grandchild.js"), "-i", "2", "--env", $"WORK_DIR={box.Work}");
+        await box.OkAsync("start", Repo.App("idle.js"), "-i", "3");
+        await box.OkAsync("stop", "idle:2");
+        var before = (await box.ListAsync()).Apps.SelectMany(a => a.Instances).Where(i => i.Pid is not null).Select(i => i.Pid!.Value).ToList();
+        Assert.Equal(4, before.Count);
+        var daemon = Sandbox.DaemonPid(box.Home);
+
+        System.Diagnostics.Process.GetProcessById(daemon).Kill();
+        await Sandbox.EventuallyAsync(() => Task.FromResult(ProcessTable.Alive(daemon)), a => !a, "the daemon to die");
+
+        var list = await box.ListAsync();
+        Assert.NotEqual(daemon, Sandbox.DaemonPid(box.Home));
+        var grand = list.Apps.Single(a => a.Spec.Name == "grandchild").Instances;
+        var idle = list.Apps.Single(a => a.Spec.Name == "idle").Instances;
+        Assert.Equal(2, grand.Count);
+        Assert.Equal(3, idle.Count);
+        Assert.All(grand.Concat(idle), i => Assert.Equal(InstanceStatus.Online, i.Status));
+        // Every old process (and the grandchildren) is gone: no orphans, no duplicates.
+        Assert.All(before, pid => Assert.False(ProcessTable.Alive(pid), $"old pid {pid} still runs"));
+        var running = ProcessTable.WithCommandLine(Repo.App("idle.js")).Where(p => ProcessTable.WithEnv("PBM_HOME", box.Home).Contains(p)).ToList();
+        Assert.Equal(3, running.Count);
+        Assert.Equal(2, ProcessTable.WithCommandLine(Repo.App("grandchild.js")).Count(p => ProcessTable.WithEnv("PBM_HOME", box.Home).Contains(p)));
+        Assert.Equal(2, ProcessTable.WithCommandLine("sleep 600").Count(p => ProcessTable.WithEnv("PBM_HOME", box.Home).Contains(p)));
+    }
+
+    [Fact]
+    public async Task DaemonKilledNine_PbmKillStillCleansUp()
+    {
+        await using var box = new Sandbox();
+        await box.OkAsync("start", Repo.App("idle.js"), "-i", "2");
+        var pids = (await box.InstancesAsync("idle")).Select(i => i.Pid!.Value).ToList();
+        System.Diagnostics.Process.GetProcessById(Sandbox.DaemonPid(box.Home)).Kill();
+        await Sandbox.EventuallyAsync(() => Task.FromResult(pids.Count(ProcessTable.Alive)), n => n == 2, "apps still running as orphans");
+
+        var kill = await box.RunAsync("kill");
+        Assert.Equal(0, kill.ExitCode);
+        Assert.All(pids, pid => Assert.False(ProcessTable.Alive(pid), $"orphan {pid} survived pbm kill"));
+        Assert.Empty(ProcessTable.WithEnv("PBM_HOME", box.Home));
+    }
+
+    [Fact]
+    public async Task StateFile_IsWrittenOnEveryChange_AndSaveResurrectRoundTrips()
+    {
+        await using var box = new Sandbox();
+        await box.OkAsync("start", Repo.App("idle.js"), "-i", "2");
+        await box.OkAsync("start", Repo.App("env.js"), "--env", $"WORK_DIR={box.Work}");
+        var state = await File.ReadAllTextAsync(Path.Combine(box.Home, "state", "apps.json"));
+        Assert.Contains("\"idle\"", state);
+        Assert.Contains("\"env\"", state);
+
+        var save = await box.OkAsync("save");
+        Assert.Contains("saved 2 apps", save);
+        await box.OkAsync("scale", "idle", "+1");
+        await box.OkAsync("kill");
+        Assert.Empty((await box.ListAsync()).Apps);
+
+        var resurrect = await box.OkAsync("resurrect");
+        Assert.Contains("resurrected env, idle", resurrect);
+        var list = await box.ListAsync();
+        Assert.Equal(2, list.Apps.Single(a => a.Spec.Name == "idle").Instances.Count(i => i.Status == InstanceStatus.Online));
+        Assert.Single(list.Apps.Single(a => a.Spec.Name == "env").Instances);
+
+        var named = await box.OkAsync("save", "nightly");
+        Assert.Contains(Path.Combine(box.Home, "dump-nightly.json"), named);
+        var none = await box.RunAsync("resurrect", "nope");
+        Assert.Equal(1, none.ExitCode);
+        Assert.Contains("no dump at", none.Stderr);
+    }
+
+    [Fact]
+    public async Task Scale_GrowsAndShrinksByNumberOrDelta()
+    {
+        await using var box = new Sandbox();
+        await box.OkAsync("start", Repo.App("idle.js"), "-i", "2");
+        await box.OkAsync("scale", "idle", "4");
+        Assert.Equal(4, (await box.InstancesAsync("idle")).Count(i => i.Status == InstanceStatus.Online));
+        var before = await box.InstancesAsync("idle");
+        await box.OkAsync("scale", "idle", "-3");
+        var after = await box.InstancesAsync("idle");
+        Assert.Single(after);
+        Assert.Equal(before[0].Pid, after[0].Pid);
+        Assert.All(before.Skip(1), i => Assert.False(ProcessTable.Alive(i.Pid!.Value)));
+        await box.OkAsync("scale", "idle", "+2");
+        Assert.Equal(3, (await box.InstancesAsync("idle")).Count(i => i.Status == InstanceStatus.Online));
+        var bad = await box.RunAsync("scale", "idle", "-3");
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("would leave 0 instances", bad.Stderr);
+    }
+}

@@ -1,0 +1,2 @@
+// Does nothing, forever; stops at once on SIGTERM.
+setInterval(() => {}, 1000);
