@@ -85,6 +85,18 @@ public sealed class PbmClient : IDisposable
     public Task<OperationResult> ScaleAsync(string app, string count, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, $"api/apps/{Uri.EscapeDataString(app)}/scale", Body(new ScaleRequest(count), Json.ScaleRequest), Json.OperationResult, ct);
 
+    public Task<OperationResult> ReloadAsync(string app, int parallel = 1, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, $"api/apps/{Uri.EscapeDataString(app)}/reload", Body(new ReloadRequest(parallel), Json.ReloadRequest), Json.OperationResult, ct);
+
+    public Task<OperationResult> RollbackAsync(string app, int parallel = 1, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, $"api/apps/{Uri.EscapeDataString(app)}/rollback", Body(new ReloadRequest(parallel), Json.ReloadRequest), Json.OperationResult, ct);
+
+    public Task<OperationResult> DeployAsync(string app, AppSpec spec, int parallel = 1, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, $"api/apps/{Uri.EscapeDataString(app)}/deploy", Body(new DeployRequest(spec, parallel), Json.DeployRequest), Json.OperationResult, ct);
+
+    public Task<OperationResult> DisconnectAsync(string target, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, $"api/apps/{Uri.EscapeDataString(target)}/disconnect", null, Json.OperationResult, ct);
+
     public Task<DumpResult> SaveAsync(string? name, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, "api/save", Body(new DumpRequest(name), Json.DumpRequest), Json.DumpResult, ct);
 

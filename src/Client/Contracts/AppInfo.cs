@@ -7,4 +7,8 @@ public sealed record AppInfo
     /// <summary>False after <c>pbm stop</c>: the app is kept but nothing runs.</summary>
     public bool Running { get; init; } = true;
     public IReadOnlyList<InstanceInfo> Instances { get; init; } = [];
+    /// <summary>The last or current rollout (reload, deploy, rollback), if any.</summary>
+    public RolloutInfo? Rollout { get; init; }
+    /// <summary>The version a rollback returns to, if any.</summary>
+    public int? PreviousVersion { get; init; }
 }

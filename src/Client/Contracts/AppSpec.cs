@@ -39,6 +39,24 @@ public sealed record AppSpec
     /// <summary>Time between the stop signal and SIGKILL, in ms. Default 5000.</summary>
     public int KillTimeoutMs { get; init; } = 5000;
 
+    /// <summary>Public port of the host's gateway for this app; each instance then gets a private PORT. Null: no gateway.</summary>
+    public int? Port { get; init; }
+
+    /// <summary>Readiness check: "tcp" (the private port accepts), "http:/path" (answers 2xx). Null: "tcp" with a port, else none.</summary>
+    public string? Ready { get; init; }
+
+    /// <summary>How long (ms) a new instance may take to become ready before its start counts as failed. Default 10000.</summary>
+    public int ListenTimeoutMs { get; init; } = 10000;
+
+    /// <summary>Gateway rule: requests whose path starts with this prefix go to this app ("/" or null: everything else).</summary>
+    public string? Route { get; init; }
+
+    /// <summary>Gateway rule: only requests for this Host header go to this app. Null: any host.</summary>
+    public string? RouteHost { get; init; }
+
+    /// <summary>Keep a client on one instance (cookie pbm-sticky), for socket.io-style apps.</summary>
+    public bool Sticky { get; init; }
+
     /// <summary>A version label, bumped on every change of the spec. Starts at 1.</summary>
     public int Version { get; init; } = 1;
 }

@@ -23,4 +23,6 @@ public sealed record InstanceInfo
     /// <summary>When a waiting-restart instance starts again.</summary>
     public DateTimeOffset? NextStartAt { get; init; }
     public int Version { get; init; }
+    /// <summary>The private port the instance listens on behind the gateway.</summary>
+    public int? PrivatePort { get; init; }
 }

@@ -9,4 +9,6 @@ public static class InstanceStatus
     public const string Stopping = "stopping";
     public const string Stopped = "stopped";
     public const string Errored = "errored";
+    /// <summary>Out of the gateway and not restarted, kept running for inspection (pbm disconnect).</summary>
+    public const string Disconnected = "disconnected";
 }

@@ -8,3 +8,9 @@ public sealed record DumpRequest(string? Name);
 
 /// <summary>Body of POST /api/apps/{target}/restart.</summary>
 public sealed record RestartRequest(IReadOnlyDictionary<string, string>? Env = null);
+
+/// <summary>Body of POST /api/apps/{app}/reload: instances replaced at a time.</summary>
+public sealed record ReloadRequest(int Parallel = 1);
+
+/// <summary>Body of POST /api/apps/{app}/deploy: the new version's spec (resolved by the CLI), rolled out like a reload.</summary>
+public sealed record DeployRequest(AppSpec Spec, int Parallel = 1);

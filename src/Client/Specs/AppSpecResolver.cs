@@ -34,6 +34,14 @@ public static class AppSpecResolver
         var signal = o.KillSignal is null ? "SIGTERM" : Signals.Normalize(o.KillSignal)
             ?? throw new PbmException($"--kill-signal {o.KillSignal}: unknown signal");
 
+        if (o.Port is < 1 or > 65535) throw new PbmException($"--port {o.Port}: expected a port between 1 and 65535");
+        if (o.Ready is { } ready && ready != "tcp" && !ready.StartsWith("http:", StringComparison.Ordinal))
+            throw new PbmException($"--ready {ready}: expected tcp or http:/path");
+        if (o.Ready is not null && o.Port is null) throw new PbmException("--ready needs --port: readiness is checked on the instance's private port");
+        if ((o.Route is not null || o.RouteHost is not null || o.Sticky) && o.Port is null)
+            throw new PbmException("--route, --route-host and --sticky need --port");
+        if (o.ListenTimeoutMs is <= 0) throw new PbmException("--listen-timeout must be greater than 0");
+
         var (script, command, args, interpreter, defaultName, cwd) = ResolveTarget(o, cwdBase);
         var name = o.Name ?? defaultName;
         ValidateName(name);
@@ -50,6 +58,12 @@ public static class AppSpecResolver
             Instances = instances,
             KillSignal = signal,
             KillTimeoutMs = o.KillTimeoutMs ?? 5000,
+            Port = o.Port,
+            Ready = o.Ready,
+            ListenTimeoutMs = o.ListenTimeoutMs ?? 10000,
+            Route = o.Route is null ? null : o.Route.StartsWith('/') ? o.Route : "/" + o.Route,
+            RouteHost = o.RouteHost,
+            Sticky = o.Sticky,
             Restart = new RestartPolicySpec
             {
                 AutoRestart = !o.NoAutoRestart,

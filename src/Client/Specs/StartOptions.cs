@@ -17,6 +17,12 @@ public sealed record StartOptions
     public IReadOnlyList<int> StopExitCodes { get; init; } = [];
     public string? KillSignal { get; init; }
     public int? KillTimeoutMs { get; init; }
+    public int? Port { get; init; }
+    public string? Ready { get; init; }
+    public int? ListenTimeoutMs { get; init; }
+    public string? Route { get; init; }
+    public string? RouteHost { get; init; }
+    public bool Sticky { get; init; }
     /// <summary>The caller's working directory; relative paths resolve against it.</summary>
     public required string CallerCwd { get; init; }
     /// <summary>The caller's environment, which instances inherit (as PM2 does).</summary>

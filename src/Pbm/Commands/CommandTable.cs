@@ -19,7 +19,15 @@ internal static class CommandTable
         new("stop-exit-codes", true, "exit codes that mean done, comma separated"),
         new("kill-signal", true, "stop signal sent to the process group (default SIGTERM)"),
         new("kill-timeout", true, "time before SIGKILL when stopping (default 5s)"),
+        new("port", true, "public port of the gateway; instances get a private PORT and requests are spread round-robin", "-p"),
+        new("ready", true, "readiness check: tcp (default with --port) or http:/path (2xx)"),
+        new("listen-timeout", true, "time a new instance has to become ready (default 10s)"),
+        new("route", true, "serve only paths under this prefix on the port (share a port between apps)"),
+        new("route-host", true, "serve only requests for this Host on the port"),
+        new("sticky", false, "keep each client on one instance (cookie)"),
     ];
+
+    private static readonly OptionSpec Parallel = new("parallel", true, "instances replaced at a time (default 1)");
 
     public static readonly Dictionary<string, (OptionSpec[] Options, string Usage, string Help)> Commands = new()
     {
@@ -32,6 +40,10 @@ internal static class CommandTable
         ["delete"] = ([], "delete <app|all>", "stop and forget apps"),
         ["del"] = ([], "del <app|all>", "same as delete"),
         ["scale"] = ([], "scale <app> <N|+N|-N>", "resize an app"),
+        ["reload"] = ([Parallel], "reload <app> [--parallel N]", "zero-downtime rolling restart; halts if a new instance fails"),
+        ["deploy"] = ([Parallel, new("path", true, "directory of the new version")], "deploy <app> --path DIR", "roll a new version out like reload"),
+        ["rollback"] = ([Parallel], "rollback <app>", "roll the previous version back out"),
+        ["disconnect"] = ([], "disconnect <app:N>", "take an instance out of the gateway, keep it running, start a replacement"),
         ["ping"] = ([], "ping", "start the daemon if needed and show it"),
         ["kill"] = ([], "kill", "stop every app and the daemon"),
         ["save"] = ([], "save [name|file.json]", "write the app set to a dump (default PBM_HOME/dump.json)"),

@@ -20,6 +20,10 @@ internal static class Handlers
         "restart" => OperateAsync(c, "restart", (cl, t) => cl.RestartAsync(t)),
         "delete" or "del" => OperateAsync(c, "delete", (cl, t) => cl.DeleteAsync(t)),
         "scale" => ScaleAsync(c),
+        "reload" => RollAsync(c, "reload"),
+        "rollback" => RollAsync(c, "rollback"),
+        "deploy" => DeployAsync(c),
+        "disconnect" => OperateAsync(c, "disconnect", (cl, t) => cl.DisconnectAsync(t)),
         "ping" => PingAsync(c),
         "kill" => KillAsync(c),
         "save" => DumpAsync(c, save: true),
@@ -75,6 +79,12 @@ internal static class Handlers
             StopExitCodes = stopCodes,
             KillSignal = a.Value("kill-signal"),
             KillTimeoutMs = a.DurationMs("kill-timeout"),
+            Port = a.Int("port"),
+            Ready = a.Value("ready"),
+            ListenTimeoutMs = a.DurationMs("listen-timeout"),
+            Route = a.Value("route"),
+            RouteHost = a.Value("route-host"),
+            Sticky = a.Has("sticky"),
             CallerCwd = Environment.CurrentDirectory,
             CallerEnv = Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
                 .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? ""),
@@ -119,6 +129,38 @@ internal static class Handlers
     {
         if (c.Args.Positionals.Count != 2) throw new UsageException("usage: pbm scale <app> <N|+N|-N>");
         var result = await c.CallAsync(cl => cl.ScaleAsync(c.Args.Positionals[0], c.Args.Positionals[1]));
+        return Print(c, result);
+    }
+
+    private static int ParallelOf(Context c) =>
+        c.Args.Int("parallel") is { } p ? (p >= 1 ? p : throw new UsageException("--parallel must be at least 1")) : 1;
+
+    private static async Task<int> RollAsync(Context c, string verb)
+    {
+        var app = OneTarget(c, verb);
+        var parallel = ParallelOf(c);
+        if (!c.Json && !Console.IsErrorRedirected) await Console.Error.WriteLineAsync($"[pbm] {verb} of {app}: replacing instances {parallel} at a time...");
+        var result = await c.CallAsync(cl => verb == "reload" ? cl.ReloadAsync(app, parallel) : cl.RollbackAsync(app, parallel));
+        return Print(c, result);
+    }
+
+    private static async Task<int> DeployAsync(Context c)
+    {
+        var app = OneTarget(c, "deploy");
+        var path = c.Args.Value("path") ?? throw new UsageException("missing --path DIR: the directory of the new version");
+        var dir = Path.GetFullPath(path);
+        if (!Directory.Exists(dir)) throw new PbmException($"--path {path}: no such directory");
+        var parallel = ParallelOf(c);
+        var current = (await c.CallAsync(cl => cl.ShowAsync(app))).Spec;
+        // The new version is the same app from another directory: paths under the old cwd move to the new one.
+        string Rebase(string p) => p.StartsWith(current.Cwd.TrimEnd('/') + "/", StringComparison.Ordinal)
+            ? Path.Combine(dir, Path.GetRelativePath(current.Cwd, p))
+            : p;
+        var script = Rebase(current.Script);
+        if (!File.Exists(script)) throw new PbmException($"{dir} has no {Path.GetRelativePath(dir, script)} (the app runs {current.Script})");
+        var spec = current with { Cwd = dir, Script = script, Args = current.Args.Select(Rebase).ToList(), Command = Rebase(current.Command) };
+        if (!c.Json && !Console.IsErrorRedirected) await Console.Error.WriteLineAsync($"[pbm] deploying {dir} as {app} v{current.Version + 1}...");
+        var result = await c.CallAsync(cl => cl.DeployAsync(app, spec, parallel));
         return Print(c, result);
     }
 

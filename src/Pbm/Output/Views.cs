@@ -39,6 +39,15 @@ internal static class Views
         if (s.Restart.RestartDelayMs is { } rd) Row("restart-delay", Term.Ms(rd));
         if (s.Restart.StopExitCodes.Count > 0) Row("stop-exit-codes", string.Join(',', s.Restart.StopExitCodes));
         Row("kill", $"{s.KillSignal}, SIGKILL after {Term.Ms(s.KillTimeoutMs)}");
+        if (s.Port is { } port)
+        {
+            Row("gateway", $"port {port}{(s.Route is null ? "" : " path " + s.Route)}{(s.RouteHost is null ? "" : " host " + s.RouteHost)}{(s.Sticky ? ", sticky" : "")}");
+            Row("ready", $"{s.Ready ?? "tcp"} within {Term.Ms(s.ListenTimeoutMs)}");
+        }
+        if (app.PreviousVersion is { } prev) Row("rollback to", $"v{prev}");
+        if (app.Rollout is { } r)
+            Row("rollout", $"{r.Kind} v{r.FromVersion} -> v{r.ToVersion}: {(r.State == "halted" ? Term.Red("halted") : r.State)}, {r.Replaced}/{r.Total} replaced" +
+                           (r.Reason is null ? "" : $"\n{new string(' ', 16)}{r.Reason}"));
         sb.Append('\n').Append(Instances(app.Instances));
         foreach (var i in app.Instances)
         {

@@ -61,6 +61,24 @@ internal static class ControlApi
             var body = await ReadAsync(request, PbmJsonContext.Default.ScaleRequest);
             return body?.Count is null ? Error("missing count: expected N, +N or -N", 400) : await Send(r, s, new Scale(target, body.Count));
         });
+        api.MapPost("/api/apps/{target}/reload", async (string target, HttpRequest request, ActorRegistry r, PbmSettings s) =>
+        {
+            var body = await ReadAsync(request, PbmJsonContext.Default.ReloadRequest);
+            return await Send(r, s, new Reload(target, Math.Max(1, body?.Parallel ?? 1)), TimeSpan.FromHours(1));
+        });
+        api.MapPost("/api/apps/{target}/rollback", async (string target, HttpRequest request, ActorRegistry r, PbmSettings s) =>
+        {
+            var body = await ReadAsync(request, PbmJsonContext.Default.ReloadRequest);
+            return await Send(r, s, new Rollback(target, Math.Max(1, body?.Parallel ?? 1)), TimeSpan.FromHours(1));
+        });
+        api.MapPost("/api/apps/{target}/deploy", async (string target, HttpRequest request, ActorRegistry r, PbmSettings s) =>
+        {
+            var body = await ReadAsync(request, PbmJsonContext.Default.DeployRequest);
+            if (body?.Spec is null) return Error("missing the new version's spec", 400);
+            if (Validate(body.Spec with { Name = target }) is { } problem) return Error(problem, 400);
+            return await Send(r, s, new Messages.MasterProtocol.Deploy(body.Spec with { Name = target }, Math.Max(1, body.Parallel)), TimeSpan.FromHours(1));
+        });
+        api.MapPost("/api/apps/{target}/disconnect", (string target, ActorRegistry r, PbmSettings s) => Send(r, s, new Disconnect(target)));
         api.MapPost("/api/save", async (HttpRequest request, ActorRegistry r, PbmSettings s) =>
         {
             var body = await ReadAsync(request, PbmJsonContext.Default.DumpRequest);
@@ -97,6 +115,9 @@ internal static class ControlApi
         if (string.IsNullOrWhiteSpace(spec.Command)) return "missing command";
         if (spec.KillTimeoutMs <= 0) return "kill timeout must be greater than 0";
         if (Client.Specs.Signals.Normalize(spec.KillSignal) is null) return $"unknown kill signal {spec.KillSignal}";
+        if (spec.Port is < 1 or > 65535) return $"invalid port {spec.Port}";
+        if (spec.Ready is { } ready && ready != "tcp" && !ready.StartsWith("http:", StringComparison.Ordinal)) return $"invalid readiness check '{ready}': expected tcp or http:/path";
+        if (spec.Ready is not null && spec.Port is null) return "a readiness check needs a gateway port (--port)";
         return null;
     }
 

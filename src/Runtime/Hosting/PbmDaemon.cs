@@ -82,6 +82,7 @@ public static class PbmDaemon
             .Select(o => $"killed orphan {o} left by a previous daemon").ToList();
         var token = TokenFile.ReadOrCreate(home.TokenFile);
 
+        await using var gateway = new Gateway.PbmGateway(Gateway.GatewaySettings.From(config), fileLog.CreateLogger("Gateway"));
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(fileLog);
@@ -109,7 +110,7 @@ public static class PbmDaemon
                 l.ClearLoggers();
                 l.AddLoggerFactory();
             });
-            akka.WithPbmNode(settings, new PbmNodeOptions { Home = home, StartupWarnings = warnings });
+            akka.WithPbmNode(settings, new PbmNodeOptions { Home = home, StartupWarnings = warnings, Gateway = gateway });
             akka.AddStartup((system, registry) =>
             {
                 // systemctl stop / SIGTERM: stop every instance gracefully; desired state stays, so the apps

@@ -40,7 +40,7 @@ public static class PbmHostingExtensions
             registry.Register<MasterKey>(proxy);
 
             if (options.Host ?? true)
-                registry.Register<HostAgentKey>(system.ActorOf(HostAgent.Props(settings, paths, proxy), "host"));
+                registry.Register<HostAgentKey>(system.ActorOf(HostAgent.Props(settings, paths, proxy, options.Gateway), "host"));
         });
         return builder;
     }

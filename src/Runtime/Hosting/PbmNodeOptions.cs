@@ -16,6 +16,9 @@ public sealed class PbmNodeOptions
     /// <summary>Carry the master singleton here. Default true.</summary>
     public bool? Master { get; set; }
 
+    /// <summary>The HTTP gateway of this host (apps started with --port). Default: none, --port is then refused.</summary>
+    public Gateway.PbmGateway? Gateway { get; set; }
+
     /// <summary>Warnings found before the actor system started (orphans reaped, ...), reported by ping.</summary>
     public IReadOnlyList<string> StartupWarnings { get; set; } = [];
 }

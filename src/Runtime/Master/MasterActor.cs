@@ -23,6 +23,7 @@ internal sealed class MasterActor : ReceiveActor
     private readonly Dictionary<string, IActorRef> _hosts = new(StringComparer.Ordinal);
     private readonly List<string> _warnings = [];
     private readonly HashSet<string> _initialised = [];
+    private readonly Dictionary<string, RolloutInfo> _rollouts = new(StringComparer.Ordinal);
 
     public MasterActor(PbmSettings settings, StateStore store, IReadOnlyList<string> startupWarnings)
     {
@@ -51,6 +52,24 @@ internal sealed class MasterActor : ReceiveActor
         Receive<Resurrect>(OnResurrect);
         Receive<KillAll>(_ => OnKillAll());
         Receive<HostInitialised>(h => _initialised.Add(h.Node));
+        Receive<Reload>(m => Roll("reload", m.App, null, m.Parallel));
+        Receive<Messages.MasterProtocol.Deploy>(m => Roll("deploy", m.Spec.Name, m.Spec, m.Parallel));
+        Receive<Rollback>(m => Roll("rollback", m.App, null, m.Parallel));
+        Receive<RolloutFinished>(OnRolloutFinished);
+        Receive<Disconnect>(m => WithTarget(m.Target, (apps, index) =>
+        {
+            if (index is null)
+            {
+                Sender.Tell(new Failed("disconnect takes an instance id (app:N)", 400));
+                return;
+            }
+            if (apps[0].Spec.Port is null)
+            {
+                Sender.Tell(new Failed($"{apps[0].Spec.Name} has no gateway port: disconnect applies to apps started with --port", 400));
+                return;
+            }
+            Operate(apps, index, "disconnect", running: null);
+        }, allowAll: false));
     }
 
     public static Props Props(PbmSettings settings, StateStore store, IReadOnlyList<string> warnings) =>
@@ -88,10 +107,24 @@ internal sealed class MasterActor : ReceiveActor
             Sender.Tell(new Failed($"app '{m.Spec.Name}' already exists: use pbm restart {m.Spec.Name}, or pbm delete {m.Spec.Name} first", 409));
             return;
         }
+        if (m.Spec.Port is { } port && _apps.Values.FirstOrDefault(a => a.Spec.Port == port && a.Spec.Route == m.Spec.Route && a.Spec.RouteHost == m.Spec.RouteHost) is { } taken)
+        {
+            Sender.Tell(new Failed($"port {port}{(m.Spec.Route is null ? "" : " path " + m.Spec.Route)} is already served by {taken.Spec.Name} (give --route to share the port)", 409));
+            return;
+        }
         var record = new AppRecord(m.Spec with { Version = 1 }, true);
         if (!Commit(() => _apps[record.Spec.Name] = record, () => _apps.Remove(record.Spec.Name))) return;
-        ReplyAfter(_hosts.Keys.Select(h => ApplyTo(h, record)).ToList(),
-            $"started {record.Spec.Name} ({record.Spec.Instances} instance{(record.Spec.Instances == 1 ? "" : "s")})", record.Spec.Name);
+        var tasks = _hosts.Keys.Select(h => ApplyTo(h, record)).ToList();
+        var name = record.Spec.Name;
+        var self = Self;
+        var sender = Sender;
+        Task.WhenAll(tasks).ContinueWith(t =>
+        {
+            if (!t.IsFaulted) return;
+            // A host could not start it (the gateway port is taken...): undo, so nothing half-started remains.
+            self.Tell(new Delete(name), ActorRefs.Nobody);
+        });
+        ReplyAfter(tasks, $"started {name} ({record.Spec.Instances} instance{(record.Spec.Instances == 1 ? "" : "s")})", name, sender);
     }
 
     private void Operate(IReadOnlyList<AppRecord> apps, int? index, string op, bool? running)
@@ -112,7 +145,7 @@ internal sealed class MasterActor : ReceiveActor
             }
         }
         var what = index is null ? string.Join(", ", apps.Select(a => a.Spec.Name)) : $"{apps[0].Spec.Name}:{index}";
-        var past = op switch { "stop" => "stopped", "start" => "started", _ => "restarted" };
+        var past = op switch { "stop" => "stopped", "start" => "started", "disconnect" => "disconnected", _ => "restarted" };
         ReplyAfter(tasks, apps.Count == 0 ? "no apps" : $"{past} {what}", apps.Count == 1 ? apps[0].Spec.Name : null);
     }
 
@@ -272,16 +305,21 @@ internal sealed class MasterActor : ReceiveActor
             ? agent.Ask<HostDone>(message, TimeSpan.FromMilliseconds(spec.KillTimeoutMs) + TimeSpan.FromSeconds(30))
             : Task.CompletedTask;
 
-    private void ReplyAfter(IReadOnlyList<Task> tasks, string message, string? app)
+    private void ReplyAfter(IReadOnlyList<Task> tasks, string message, string? app, IActorRef? replyTo = null)
     {
-        var sender = Sender;
+        var sender = replyTo ?? Sender;
         var hosts = _hosts.Values.ToList();
         var timeout = _settings.AskTimeout;
         Task.WhenAll(tasks).ContinueWith(async t =>
         {
             var instances = await CollectAsync(hosts, app, timeout).ConfigureAwait(false);
             if (t.IsFaulted)
-                return (object)new Failed($"{message}, but a host did not confirm in time: {t.Exception!.InnerException?.Message}", 504);
+            {
+                var cause = t.Exception!.GetBaseException();
+                return cause is AskTimeoutException
+                    ? (object)new Failed($"{message}, but a host did not confirm in time", 504)
+                    : new Failed($"failed: {cause.Message}", 500);
+            }
             return new OperationResult(message, instances);
         }).Unwrap().PipeTo(sender);
     }
@@ -290,24 +328,30 @@ internal sealed class MasterActor : ReceiveActor
     {
         var records = _apps.Values.OrderBy(a => a.Spec.Name).ToList();
         var warnings = _warnings.ToList();
+        var rollouts = new Dictionary<string, RolloutInfo>(_rollouts);
         CollectAsync(_hosts.Values.ToList(), app, _settings.AskTimeout)
-            .ContinueWith(t => new ListResult(records.Select(r => ToInfo(r, t.Result)).ToList(), warnings))
+            .ContinueWith(t => records.Select(r => (r, t.Result)).ToList())
+            .ContinueWith(t => new ListResult(t.Result.Select(x => ToInfoSnapshot(x.r, x.Result, rollouts)).ToList(), warnings))
             .PipeTo(Sender);
     }
 
     private void ReplyApp(string app)
     {
         var record = _apps[app];
+        var rollouts = new Dictionary<string, RolloutInfo>(_rollouts);
         CollectAsync(_hosts.Values.ToList(), app, _settings.AskTimeout)
-            .ContinueWith(t => ToInfo(record, t.Result))
+            .ContinueWith(t => ToInfoSnapshot(record, t.Result, rollouts))
             .PipeTo(Sender);
     }
 
-    private static AppInfo ToInfo(AppRecord record, IReadOnlyList<InstanceInfo> all) => new()
+    // Runs on a continuation thread: it must only read the snapshot it is given, never the actor's fields.
+    private static AppInfo ToInfoSnapshot(AppRecord record, IReadOnlyList<InstanceInfo> all, IReadOnlyDictionary<string, RolloutInfo> rollouts) => new()
     {
         Spec = record.Spec,
         Running = record.Running,
-        Instances = all.Where(i => i.App == record.Spec.Name).OrderBy(i => i.Index).ToList(),
+        Instances = all.Where(i => i.App == record.Spec.Name).OrderBy(i => i.Index).ThenBy(i => i.Status == InstanceStatus.Disconnected).ToList(),
+        Rollout = rollouts.GetValueOrDefault(record.Spec.Name),
+        PreviousVersion = record.Previous?.Version,
     };
 
     private static async Task<IReadOnlyList<InstanceInfo>> CollectAsync(IReadOnlyList<IActorRef> hosts, string? app, TimeSpan timeout)
@@ -323,6 +367,94 @@ internal sealed class MasterActor : ReceiveActor
         }
         return asks.Where(a => a.IsCompletedSuccessfully).SelectMany(a => a.Result.Instances).ToList();
     }
+
+    /// <summary>
+    /// A rolling replacement: reload (same spec), deploy (a new spec, version + 1) or rollback (the previous
+    /// spec). One at a time per app. The desired spec changes only when every host completed: a halted rollout
+    /// leaves the old version as the desired one, so a restart of the daemon never brings the broken one back.
+    /// </summary>
+    private void Roll(string kind, string app, AppSpec? deployed, int parallel)
+    {
+        if (!_apps.TryGetValue(app, out var record))
+        {
+            Sender.Tell(Unknown(app));
+            return;
+        }
+        if (_rollouts.TryGetValue(app, out var current) && current.State == "running")
+        {
+            Sender.Tell(new Failed($"a {current.Kind} of {app} is already running ({current.Replaced}/{current.Total} replaced); wait for it to finish", 409));
+            return;
+        }
+        if (!record.Running)
+        {
+            Sender.Tell(new Failed($"{app} is stopped: pbm start {app} first", 409));
+            return;
+        }
+        AppSpec target;
+        switch (kind)
+        {
+            case "deploy":
+                target = deployed! with { Name = app, Instances = record.Spec.Instances, Version = record.Spec.Version + 1 };
+                break;
+            case "rollback":
+                if (record.Previous is null)
+                {
+                    Sender.Tell(new Failed($"{app} has no previous version to roll back to", 409));
+                    return;
+                }
+                target = record.Previous with { Instances = record.Spec.Instances, Version = record.Spec.Version + 1 };
+                break;
+            default:
+                target = record.Spec;
+                break;
+        }
+        var total = record.Spec.Instances;
+        _rollouts[app] = new RolloutInfo(kind, "running", record.Spec.Version, target.Version, 0, total, null, DateTimeOffset.UtcNow);
+        var asks = _hosts.Values.Select(h => h.Ask<HostRollout>(new ReloadApp(target, parallel), TimeSpan.FromHours(1))).ToList();
+        var sender = Sender;
+        var self = Self;
+        Task.WhenAll(asks).ContinueWith(t =>
+        {
+            var results = asks.Where(a => a.IsCompletedSuccessfully).Select(a => a.Result).ToList();
+            var failure = t.IsFaulted ? t.Exception!.GetBaseException().Message : results.FirstOrDefault(r => !r.Completed)?.Reason;
+            self.Tell(new RolloutFinished(kind, app, target, results.Sum(r => r.Replaced), failure, sender));
+        });
+    }
+
+    private void OnRolloutFinished(RolloutFinished m)
+    {
+        if (!_apps.TryGetValue(m.App, out var record))
+        {
+            m.ReplyTo.Tell(new Failed($"{m.App} was deleted during the {m.Kind}", 409));
+            return;
+        }
+        var info = _rollouts[m.App];
+        if (m.Failure is not null)
+        {
+            _rollouts[m.App] = info with { State = "halted", Replaced = m.Replaced, Reason = m.Failure, At = DateTimeOffset.UtcNow };
+            _log.Warning("{0} of {1} halted: {2}", m.Kind, m.App, m.Failure);
+            m.ReplyTo.Tell(new Failed($"{m.Kind} of {m.App} halted after {m.Replaced} of {info.Total} instances: {m.Failure}; the other instances still run v{record.Spec.Version}", 500));
+            return;
+        }
+        _rollouts[m.App] = info with { State = "done", Replaced = m.Replaced, At = DateTimeOffset.UtcNow };
+        if (m.Kind != "reload")
+        {
+            var updated = record with { Spec = m.Target, Previous = record.Spec };
+            _apps[m.App] = updated;
+            try
+            {
+                _store.Save(_apps.Values);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _log.Error(e, "could not save state after the {0} of {1}", m.Kind, m.App);
+            }
+        }
+        var past = m.Kind switch { "deploy" => "deployed", "rollback" => "rolled back", _ => "reloaded" };
+        ReplyAfter([], $"{past} {m.App}: {m.Replaced} instance{(m.Replaced == 1 ? "" : "s")} replaced, now v{_apps[m.App].Spec.Version}", m.App, m.ReplyTo);
+    }
+
+    private sealed record RolloutFinished(string Kind, string App, AppSpec Target, int Replaced, string? Failure, IActorRef ReplyTo);
 
     private sealed record HostInitialised(string Node);
 

@@ -7,7 +7,7 @@ namespace Pbm.Runtime.Master;
 /// <summary>The on-disk shape of desired state and of dumps (pbm save): versioned, so later formats can read it.</summary>
 public sealed record StateFile(int Format, DateTimeOffset SavedAt, IReadOnlyList<StateFile.Entry> Apps)
 {
-    public sealed record Entry(AppSpec Spec, bool Running);
+    public sealed record Entry(AppSpec Spec, bool Running, AppSpec? Previous = null);
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,

@@ -41,12 +41,12 @@ internal sealed class StateStore(string path)
         if (file.Apps is null) throw new InvalidDataException("no 'apps' list");
         foreach (var e in file.Apps)
             if (e?.Spec?.Name is null || e.Spec.Command is null) throw new InvalidDataException("an app without name or command");
-        return file.Apps.Select(e => new AppRecord(e.Spec, e.Running)).ToList();
+        return file.Apps.Select(e => new AppRecord(e.Spec, e.Running, e.Previous)).ToList();
     }
 
     public static void Write(string path, IEnumerable<AppRecord> apps)
     {
-        var file = new StateFile(1, DateTimeOffset.UtcNow, apps.Select(a => new StateFile.Entry(a.Spec, a.Running)).ToList());
+        var file = new StateFile(1, DateTimeOffset.UtcNow, apps.Select(a => new StateFile.Entry(a.Spec, a.Running, a.Previous)).ToList());
         AtomicFile.WriteAllBytes(path, JsonSerializer.SerializeToUtf8Bytes(file, StateJsonContext.Default.StateFile));
     }
 }

@@ -20,13 +20,18 @@ public static class HostProtocol
     /// <summary>Stop and forget an app on this host.</summary>
     public sealed record RemoveApp(string App);
 
-    /// <summary>An instance operation: stop | start | restart, on some indices (all on this host when null).</summary>
+    /// <summary>An instance operation: stop | start | restart | disconnect, on some indices (all on this host when null).</summary>
     public sealed record InstanceOp(string App, string Op, IReadOnlyList<int>? Indices);
 
     /// <summary>Answered with <see cref="HostInstances"/>: every instance this host runs (of one app when set).</summary>
     public sealed record ListInstances(string? App);
 
     public sealed record HostInstances(string Node, IReadOnlyList<InstanceInfo> Instances);
+
+    /// <summary>Roll <paramref name="Spec"/> out over this host's instances of the app; answered with <see cref="HostRollout"/>.</summary>
+    public sealed record ReloadApp(AppSpec Spec, int Parallel);
+
+    public sealed record HostRollout(string Node, string App, bool Completed, int Replaced, int Total, string? Reason);
 
     /// <summary>The acknowledgement of Apply/Remove/InstanceOp.</summary>
     public sealed record HostDone(string Node, string App);

@@ -14,6 +14,10 @@ public static class MasterProtocol
     public sealed record Delete(string Target) : ICommand;
     public sealed record Scale(string App, string Count) : ICommand;
     public sealed record Save(string Path) : ICommand;
+    public sealed record Reload(string App, int Parallel) : ICommand;
+    public sealed record Deploy(AppSpec Spec, int Parallel) : ICommand;
+    public sealed record Rollback(string App, int Parallel) : ICommand;
+    public sealed record Disconnect(string Target) : ICommand;
     public sealed record Resurrect(string Path) : ICommand;
     /// <summary>Stop and forget every app (pbm kill); the daemon exits after the answer.</summary>
     public sealed record KillAll : ICommand

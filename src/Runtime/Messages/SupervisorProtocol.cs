@@ -31,4 +31,16 @@ public static class SupervisorProtocol
     public sealed record Instances(string App, IReadOnlyList<InstanceInfo> List);
 
     public sealed record Done(string App);
+
+    /// <summary>
+    /// Replace every running instance with one of <paramref name="Spec"/>, <paramref name="Parallel"/> at a time:
+    /// start the new one, wait until ready and up min-uptime, swap it in, drain and stop the old one. Answered
+    /// with <see cref="RolloutResult"/>; a new instance that fails halts the rollout and the old ones serve on.
+    /// </summary>
+    public sealed record Reload(AppSpec Spec, int Parallel);
+
+    public sealed record RolloutResult(string App, bool Completed, int Replaced, int Total, string? Reason);
+
+    /// <summary>Take instance <paramref name="Index"/> out of the gateway, keep it running, start a replacement.</summary>
+    public sealed record DisconnectInstance(int Index);
 }

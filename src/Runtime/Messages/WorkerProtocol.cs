@@ -26,8 +26,20 @@ public static class WorkerProtocol
 
     public sealed record WorkerStopped(int Index);
 
+    /// <summary>Take the instance out of the gateway and stop supervising it, leaving it running for inspection.</summary>
+    public sealed record Disconnect
+    {
+        public static readonly Disconnect Instance = new();
+    }
+
+    /// <summary>Internal: the readiness probe finished (Reason null: ready).</summary>
+    internal sealed record ReadyResult(int Pid, string? Reason);
+
+    /// <summary>Internal: in-flight requests drained (or kill-timeout passed); now signal the process.</summary>
+    internal sealed record Drained(int Pid);
+
     /// <summary>A worker's view of its instance changed (status, pid): the supervisor keeps the latest.</summary>
-    public sealed record InstanceUpdated(int Index, string Status, int? Pid, DateTimeOffset? StartedAt, DateTimeOffset? NextStartAt, IActorRef Worker);
+    public sealed record InstanceUpdated(int Index, string Status, int? Pid, DateTimeOffset? StartedAt, DateTimeOffset? NextStartAt, IActorRef Worker, int? PrivatePort = null, int Version = 0);
 
     /// <summary>Internal: the delay before a (re)start is over.</summary>
     internal sealed record Launch(int Generation);

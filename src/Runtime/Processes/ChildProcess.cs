@@ -26,6 +26,22 @@ internal sealed class ChildProcess
     public ulong StartTicks { get; }
     public DateTimeOffset StartedAt { get; }
 
+    /// <summary>True once the leader exited (the tree may still be being cleaned up).</summary>
+    public bool HasExited
+    {
+        get
+        {
+            try
+            {
+                return _process.HasExited;
+            }
+            catch (InvalidOperationException)
+            {
+                return true;
+            }
+        }
+    }
+
     /// <summary>Starts the process; throws <see cref="Win32Exception"/> when even setsid cannot start.</summary>
     public static ChildProcess Start(LaunchSpec spec, ILineSink sink)
     {

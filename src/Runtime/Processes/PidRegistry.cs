@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Pbm.Runtime.Processes;
 
 /// <summary>
-/// PBM_HOME/pids/APP-N.pid holds "pid starttime" of each running instance's session leader. A daemon that
+/// PBM_HOME/pids/APP-N-PID.pid holds "pid starttime" of each running instance's session leader. A daemon that
 /// was killed -9 cannot stop its apps; the next one reads these files and kills those sessions before it
 /// starts anything, so a restart never leaves orphans nor runs an instance twice.
 /// </summary>
@@ -12,14 +12,14 @@ internal sealed class PidRegistry(string dir)
     public void Record(string app, int index, int pid, ulong startTicks)
     {
         Directory.CreateDirectory(dir);
-        AtomicFile.WriteAllText(FileOf(app, index), $"{pid} {startTicks}\n");
+        AtomicFile.WriteAllText(FileOf(app, index, pid), $"{pid} {startTicks}\n");
     }
 
-    public void Forget(string app, int index)
+    public void Forget(string app, int index, int pid)
     {
         try
         {
-            File.Delete(FileOf(app, index));
+            File.Delete(FileOf(app, index, pid));
         }
         catch (IOException)
         {
@@ -48,5 +48,6 @@ internal sealed class PidRegistry(string dir)
         return reaped;
     }
 
-    private string FileOf(string app, int index) => Path.Combine(dir, $"{app}-{index}.pid");
+    // The pid is part of the name: during a rolling reload two processes of one instance overlap.
+    private string FileOf(string app, int index, int pid) => Path.Combine(dir, $"{app}-{index}-{pid}.pid");
 }

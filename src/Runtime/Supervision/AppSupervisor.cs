@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using Pbm.Client.Contracts;
 using Pbm.Runtime.Config;
+using Pbm.Runtime.Gateway;
 using Pbm.Runtime.Messages;
 using Pbm.Runtime.Processes;
 using static Pbm.Runtime.Messages.SupervisorProtocol;
@@ -13,23 +14,28 @@ namespace Pbm.Runtime.Supervision;
 /// Supervises the ProcessWorkers of one app on one host. Its <see cref="SupervisorStrategy"/> is the app's
 /// restart policy: a worker whose process exited fails, and the strategy restarts it (at once after a stable
 /// run, with exponential backoff after an unstable one), stops it (autorestart off, a stop exit code), or
-/// stops it as errored after max-restarts unstable starts in a row. The supervisor keeps every instance's
+/// stops it as errored after max-restarts unstable starts in a row. It also runs rolling reloads: a new
+/// worker per instance, swapped in once ready and stable; a new worker that fails halts the rollout (the
+/// strategy stops it instead of restarting it) and the old ones keep serving. It keeps every instance's
 /// record (restarts, last exit, reason) so `pbm list` answers without asking the workers.
 /// </summary>
-internal sealed class AppSupervisor : ReceiveActor
+internal sealed class AppSupervisor : ReceiveActor, IWithTimers
 {
     private readonly PbmSettings _settings;
     private readonly string _logDir;
     private readonly PidRegistry _pids;
     private readonly string _node;
+    private readonly PbmGateway? _gateway;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<int, InstanceSlot> _slots = [];
+    private readonly Dictionary<IActorRef, InstanceInfo> _disconnected = [];
     private readonly Random _random = new();
     private readonly List<(HashSet<int> Pending, IActorRef ReplyTo)> _launchWaiters = [];
     private AppSpec _spec;
     private RestartPolicy _policy;
+    private Rollout? _rollout;
 
-    public AppSupervisor(AppSpec spec, PbmSettings settings, string logDir, PidRegistry pids, string node)
+    public AppSupervisor(AppSpec spec, PbmSettings settings, string logDir, PidRegistry pids, string node, PbmGateway? gateway)
     {
         _spec = spec;
         _settings = settings;
@@ -37,27 +43,37 @@ internal sealed class AppSupervisor : ReceiveActor
         _logDir = logDir;
         _pids = pids;
         _node = node;
+        _gateway = gateway;
 
         Receive<Apply>(OnApply);
         Receive<StopInstances>(m => AwaitWorkers(Selected(m.Indices).Where(s => s.Worker is not null), WorkerProtocol.Stop.Instance));
         Receive<StartInstances>(m => OnStart(m.Indices));
         Receive<RestartInstances>(m => OnRestart(m.Indices));
         Receive<Shutdown>(_ => OnShutdown());
-        Receive<GetInstances>(_ => Sender.Tell(new Instances(_spec.Name, _slots.Values.OrderBy(s => s.Index).Select(Info).ToList())));
+        Receive<GetInstances>(_ => Sender.Tell(new Instances(_spec.Name,
+            _slots.Values.OrderBy(s => s.Index).Select(Info).Concat(_disconnected.Values).ToList())));
         Receive<InstanceUpdated>(OnUpdated);
         Receive<AwaitLaunch>(m =>
         {
             _launchWaiters.Add((m.Indices.ToHashSet(), m.ReplyTo));
             Settle();
         });
+        Receive<Reload>(OnReload);
+        Receive<SurgeStable>(OnSurgeStable);
+        Receive<BatchSwapped>(_ => NextBatch());
+        Receive<DisconnectInstance>(OnDisconnect);
         Receive<Terminated>(t =>
         {
             foreach (var slot in _slots.Values.Where(s => Equals(s.Worker, t.ActorRef))) slot.Worker = null;
+            _disconnected.Remove(t.ActorRef);
+            if (_rollout?.IndexOf(t.ActorRef) is { } i && !_rollout.Surge[i].Stable) HaltRollout($"the new instance {_spec.Name}:{i} stopped");
         });
     }
 
-    public static Props Props(AppSpec spec, PbmSettings settings, string logDir, PidRegistry pids, string node) =>
-        Akka.Actor.Props.Create(() => new AppSupervisor(spec, settings, logDir, pids, node));
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(AppSpec spec, PbmSettings settings, string logDir, PidRegistry pids, string node, PbmGateway? gateway = null) =>
+        Akka.Actor.Props.Create(() => new AppSupervisor(spec, settings, logDir, pids, node, gateway));
 
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(maxNrOfRetries: -1, withinTimeMilliseconds: -1, localOnlyDecider: Decide, loggingEnabled: false);
@@ -70,7 +86,16 @@ internal sealed class AppSupervisor : ReceiveActor
             _log.Error(failure, "{0}: worker failed unexpectedly; restarting it in 1 s", _spec.Name);
             return Directive.Restart;
         }
-        if (!_slots.TryGetValue(e.Index, out var slot)) return Directive.Stop;
+        if (_rollout?.IndexOf(e.WorkerId) is { } surgeIndex && !_rollout.Surge[surgeIndex].Stable)
+        {
+            // A new version that dies or never gets ready is not restarted: the rollout halts.
+            var why = e.Exit.Detail is { } d && e.StartFailed ? d : $"exited with code {e.Exit.Code}{(e.Exit.Signal is null ? "" : $" ({e.Exit.Signal})")} after {e.Exit.UptimeMs} ms" +
+                                                                     (e.Exit.Detail is null ? "" : $": {e.Exit.Detail}");
+            HaltRollout($"new instance {_spec.Name}:{surgeIndex} (v{_rollout.Spec.Version}) failed: {why}");
+            return Directive.Stop;
+        }
+        var slot = _slots.Values.FirstOrDefault(s => s.WorkerId == e.WorkerId);
+        if (slot is null) return Directive.Stop;
         slot.LastExit = e.Exit;
         slot.Pid = null;
         var uptime = e.StartFailed ? TimeSpan.Zero : TimeSpan.FromMilliseconds(e.Exit.UptimeMs);
@@ -104,9 +129,11 @@ internal sealed class AppSupervisor : ReceiveActor
 
     private void OnApply(Apply m)
     {
-        var specChanged = m.Spec != _spec;
-        _spec = m.Spec;
-        _policy = _settings.PolicyFor(_spec);
+        if (_rollout is null)
+        {
+            _spec = m.Spec;
+            _policy = _settings.PolicyFor(_spec);
+        }
         var wanted = m.Indices.ToHashSet();
         var removed = _slots.Values.Where(s => !wanted.Contains(s.Index)).ToList();
         foreach (var slot in removed) _slots.Remove(slot.Index);
@@ -122,13 +149,13 @@ internal sealed class AppSupervisor : ReceiveActor
             foreach (var slot in _slots.Values.Where(s => s.Worker is null && s.Status != InstanceStatus.Stopped))
                 slot.Status = InstanceStatus.Stopped;
         }
-        _ = specChanged; // a changed spec applies from each instance's next start (rolling reload is a later step)
 
         var stopping = m.Running ? removed : removed.Concat(_slots.Values).ToList();
         var timeout = StopTimeout;
         var tasks = stopping.Where(s => s.Worker is not null)
             .Select(s => (removed.Contains(s), s.Worker!, s.Worker!.Ask<WorkerStopped>(WorkerProtocol.Stop.Instance, timeout)))
             .ToList();
+        if (!m.Running) tasks.AddRange(_disconnected.Keys.Select(w => (true, w, w.Ask<WorkerStopped>(WorkerProtocol.Stop.Instance, timeout))));
         var launching = m.Running ? _slots.Values.Where(s => s.Status == InstanceStatus.Launching).Select(s => s.Index).ToList() : [];
         var sender = Sender;
         Task.WhenAll(tasks.Select(t => t.Item3)).ContinueWith(_ =>
@@ -178,8 +205,10 @@ internal sealed class AppSupervisor : ReceiveActor
     {
         var app = _spec.Name;
         var self = Self;
-        var tasks = _slots.Values.Where(s => s.Worker is not null)
-            .Select(s => s.Worker!.Ask<WorkerStopped>(WorkerProtocol.Stop.Instance, StopTimeout)).ToList();
+        var workers = _slots.Values.Where(s => s.Worker is not null).Select(s => s.Worker!)
+            .Concat(_disconnected.Keys)
+            .Concat(_rollout?.Surge.Values.Select(s => s.Worker) ?? []);
+        var tasks = workers.Select(w => w.Ask<WorkerStopped>(WorkerProtocol.Stop.Instance, StopTimeout)).ToList();
         var sender = Sender;
         Task.WhenAll(tasks).ContinueWith(_ =>
         {
@@ -187,6 +216,128 @@ internal sealed class AppSupervisor : ReceiveActor
             self.Tell(PoisonPill.Instance);
         });
     }
+
+    private void OnDisconnect(DisconnectInstance m)
+    {
+        if (!_slots.TryGetValue(m.Index, out var slot) || slot.Worker is null || slot.Status != InstanceStatus.Online)
+        {
+            Sender.Tell(new Status.Failure(new InvalidOperationException($"{_spec.Name}:{m.Index} is not online")));
+            return;
+        }
+        var old = slot.Worker;
+        _disconnected[old] = Info(slot) with { Status = InstanceStatus.Disconnected, Reason = "disconnected: out of the gateway, not supervised; pbm stop/delete ends it" };
+        old.Tell(WorkerProtocol.Disconnect.Instance);
+        _log.Info("{0}:{1} pid {2} disconnected; starting a replacement", _spec.Name, m.Index, slot.Pid);
+        Spawn(slot);
+        Self.Tell(new AwaitLaunch([slot.Index], Sender));
+    }
+
+    // ---- rolling reload ----
+
+    private void OnReload(Reload m)
+    {
+        if (_rollout is not null)
+        {
+            Sender.Tell(new RolloutResult(_spec.Name, false, 0, 0, $"a rollout of {_spec.Name} is already running"));
+            return;
+        }
+        var running = _slots.Values.Where(s => s.Worker is not null && s.Status is InstanceStatus.Online or InstanceStatus.Launching)
+            .Select(s => s.Index).Order().ToList();
+        _rollout = new Rollout(m.Spec, running, m.Parallel, Sender);
+        _log.Info("{0}: rolling out v{1} over {2} instances, {3} at a time", _spec.Name, m.Spec.Version, running.Count, _rollout.Parallel);
+        NextBatch();
+    }
+
+    private void NextBatch()
+    {
+        var rollout = _rollout;
+        if (rollout is null) return;
+        if (rollout.Pending.Count == 0)
+        {
+            // Done: the new spec is the app's spec from now on (idle slots start with it too).
+            _spec = rollout.Spec;
+            _policy = _settings.PolicyFor(_spec);
+            rollout.ReplyTo.Tell(new RolloutResult(_spec.Name, true, rollout.Replaced, rollout.Total, null));
+            _log.Info("{0}: rollout of v{1} done ({2} replaced)", _spec.Name, _spec.Version, rollout.Replaced);
+            _rollout = null;
+            return;
+        }
+        for (var n = 0; n < rollout.Parallel && rollout.Pending.Count > 0; n++)
+        {
+            var index = rollout.Pending.Dequeue();
+            var id = Guid.NewGuid().ToString("N");
+            var worker = Context.ActorOf(ProcessWorker.Props(rollout.Spec, index, _logDir, _pids, _gateway, id), $"{index}-{id[..12]}");
+            Context.Watch(worker);
+            rollout.Surge[index] = (worker, id, false);
+        }
+    }
+
+    private void OnSurgeUpdated(int index, InstanceUpdated u)
+    {
+        if (_rollout is null) return;
+        _rollout.Last[u.Worker] = u;
+        if (u.Status != InstanceStatus.Online) return;
+        // Ready and in the gateway: it must now stay up min-uptime before the old one goes.
+        Timers.StartSingleTimer($"surge-{index}", new SurgeStable(index, u.Worker), _settings.PolicyFor(_rollout.Spec).MinUptime);
+    }
+
+    private void OnSurgeStable(SurgeStable m)
+    {
+        var rollout = _rollout;
+        if (rollout is null || !rollout.Surge.TryGetValue(m.Index, out var surge) || !Equals(surge.Worker, m.Worker)) return;
+        rollout.Surge[m.Index] = surge with { Stable = true };
+        if (rollout.Surge.Values.Any(s => !s.Stable)) return;
+
+        // The whole batch is ready and stable: swap each in, then drain and stop the old ones.
+        var olds = new List<IActorRef>();
+        foreach (var (index, (worker, id, _)) in rollout.Surge)
+        {
+            if (!_slots.TryGetValue(index, out var slot))
+            {
+                worker.Tell(WorkerProtocol.Stop.Instance);
+                continue;
+            }
+            if (slot.Worker is { } old) olds.Add(old);
+            slot.Worker = worker;
+            slot.WorkerId = id;
+            if (rollout.Last.TryGetValue(worker, out var last))
+            {
+                slot.Status = last.Status;
+                slot.Pid = last.Pid;
+                slot.StartedAt = last.StartedAt;
+                slot.PrivatePort = last.PrivatePort;
+                slot.Version = last.Version;
+            }
+            slot.Unstable = 0;
+            slot.Reason = null;
+            rollout.Replaced++;
+        }
+        rollout.Surge.Clear();
+        var timeout = StopTimeout;
+        var tasks = olds.Select(o => o.Ask<WorkerStopped>(WorkerProtocol.Stop.Instance, timeout)).ToList();
+        Task.WhenAll(tasks).ContinueWith(_ =>
+        {
+            foreach (var o in olds) o.Tell(PoisonPill.Instance);
+            return BatchSwapped.Instance;
+        }).PipeTo(Self);
+    }
+
+    private void HaltRollout(string reason)
+    {
+        var rollout = _rollout;
+        if (rollout is null) return;
+        _rollout = null;
+        foreach (var (index, (worker, _, _)) in rollout.Surge)
+        {
+            Timers.Cancel($"surge-{index}");
+            worker.Tell(WorkerProtocol.Stop.Instance);
+            worker.Tell(PoisonPill.Instance);
+        }
+        _log.Warning("{0}: rollout of v{1} halted after {2} of {3}: {4}", _spec.Name, rollout.Spec.Version, rollout.Replaced, rollout.Total, reason);
+        rollout.ReplyTo.Tell(new RolloutResult(_spec.Name, false, rollout.Replaced, rollout.Total, reason));
+    }
+
+    // ---- bookkeeping ----
 
     /// <summary>Sends <paramref name="message"/> to each slot's worker; answers the sender once all confirmed and <paramref name="launching"/> left "launching".</summary>
     private void AwaitWorkers(IEnumerable<InstanceSlot> slots, object message, IReadOnlyList<int>? launching = null)
@@ -209,7 +360,7 @@ internal sealed class AppSupervisor : ReceiveActor
         }
     }
 
-    private TimeSpan StopTimeout => TimeSpan.FromMilliseconds(_spec.KillTimeoutMs) + TimeSpan.FromSeconds(5);
+    private TimeSpan StopTimeout => TimeSpan.FromMilliseconds(_spec.KillTimeoutMs) * 2 + TimeSpan.FromSeconds(5);
 
     private IEnumerable<InstanceSlot> Selected(IReadOnlyList<int>? indices) =>
         indices is null ? _slots.Values.ToList() : indices.Where(_slots.ContainsKey).Select(i => _slots[i]).ToList();
@@ -217,23 +368,42 @@ internal sealed class AppSupervisor : ReceiveActor
     private void Spawn(InstanceSlot slot)
     {
         slot.Status = InstanceStatus.Launching;
-        var name = $"{slot.Index}-{Guid.NewGuid():N}"[..16];
-        slot.Worker = Context.ActorOf(ProcessWorker.Props(_spec, slot.Index, _logDir, _pids), name);
+        slot.WorkerId = Guid.NewGuid().ToString("N");
+        slot.Worker = Context.ActorOf(ProcessWorker.Props(_spec, slot.Index, _logDir, _pids, _gateway, slot.WorkerId), $"{slot.Index}-{slot.WorkerId[..12]}");
         Context.Watch(slot.Worker);
     }
 
     private void OnUpdated(InstanceUpdated u)
     {
+        if (_disconnected.TryGetValue(u.Worker, out var gone))
+        {
+            _disconnected[u.Worker] = gone with { Pid = u.Pid, Status = u.Status == InstanceStatus.Stopped ? InstanceStatus.Stopped : InstanceStatus.Disconnected };
+            return;
+        }
+        if (_rollout?.IndexOf(u.Worker) is { } surgeIndex)
+        {
+            OnSurgeUpdated(surgeIndex, u);
+            return;
+        }
         if (!_slots.TryGetValue(u.Index, out var slot) || !Equals(slot.Worker, u.Worker)) return;
         slot.Status = u.Status;
         slot.Pid = u.Pid;
         slot.StartedAt = u.StartedAt;
         slot.NextStartAt = u.NextStartAt;
+        slot.PrivatePort = u.PrivatePort;
+        slot.Version = u.Version;
         Settle();
     }
 
     /// <summary>Answer <paramref name="ReplyTo"/> once these instances have left "launching".</summary>
     private sealed record AwaitLaunch(IReadOnlyList<int> Indices, IActorRef ReplyTo);
+
+    private sealed record SurgeStable(int Index, IActorRef Worker);
+
+    private sealed record BatchSwapped
+    {
+        public static readonly BatchSwapped Instance = new();
+    }
 
     private InstanceInfo Info(InstanceSlot s) => new()
     {
@@ -243,12 +413,13 @@ internal sealed class AppSupervisor : ReceiveActor
         Host = _node,
         Status = s.Status,
         Pid = s.Pid,
-        StartedAt = s.Status == InstanceStatus.Online || s.Status == InstanceStatus.Stopping ? s.StartedAt : null,
+        StartedAt = s.Status == InstanceStatus.Online || s.Status == InstanceStatus.Stopping || s.Status == InstanceStatus.Launching ? s.StartedAt : null,
         Restarts = s.Restarts,
         UnstableRestarts = s.Unstable,
         LastExit = s.LastExit,
         Reason = s.Reason,
         NextStartAt = s.Status == InstanceStatus.WaitingRestart ? s.NextStartAt : null,
-        Version = _spec.Version,
+        Version = s.Version,
+        PrivatePort = s.PrivatePort,
     };
 }

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using Pbm.Client.Contracts;
 using Pbm.Runtime.Config;
+using Pbm.Runtime.Gateway;
 using Pbm.Runtime.Messages;
 using Pbm.Runtime.Processes;
 using static Pbm.Runtime.Messages.HostProtocol;
@@ -21,11 +22,13 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
     private readonly PbmPaths _paths;
     private readonly IActorRef _master;
     private readonly PidRegistry _pids;
+    private readonly PbmGateway? _gateway;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, IActorRef> _apps = [];
 
-    public HostAgent(PbmSettings settings, PbmPaths paths, IActorRef master)
+    public HostAgent(PbmSettings settings, PbmPaths paths, IActorRef master, PbmGateway? gateway)
     {
+        _gateway = gateway;
         _settings = settings;
         _paths = paths;
         _master = master;
@@ -38,6 +41,7 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
         Receive<RemoveApp>(OnRemove);
         Receive<InstanceOp>(OnInstanceOp);
         Receive<ListInstances>(OnList);
+        Receive<ReloadApp>(OnReload);
         Receive<StopAllLocal>(_ =>
         {
             var tasks = _apps.Values.Select(s => s.Ask<SupervisorProtocol.Done>(SupervisorProtocol.Shutdown.Instance, TimeSpan.FromMinutes(5))).ToList();
@@ -48,8 +52,8 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(PbmSettings settings, PbmPaths paths, IActorRef master) =>
-        Akka.Actor.Props.Create(() => new HostAgent(settings, paths, master));
+    public static Props Props(PbmSettings settings, PbmPaths paths, IActorRef master, PbmGateway? gateway = null) =>
+        Akka.Actor.Props.Create(() => new HostAgent(settings, paths, master, gateway));
 
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(e =>
@@ -68,11 +72,45 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
     {
         if (!_apps.TryGetValue(m.Spec.Name, out var supervisor))
         {
-            supervisor = Context.ActorOf(AppSupervisor.Props(m.Spec, _settings, _paths.Home.LogDir, _pids, _settings.NodeName),
+            supervisor = Context.ActorOf(AppSupervisor.Props(m.Spec, _settings, _paths.Home.LogDir, _pids, _settings.NodeName, _gateway),
                 "app-" + Uri.EscapeDataString(m.Spec.Name) + "-" + Guid.NewGuid().ToString("N")[..6]);
             _apps[m.Spec.Name] = supervisor;
         }
-        Forward(supervisor, new SupervisorProtocol.Apply(m.Spec, m.Indices, m.Running), m.Spec.Name);
+        var apply = new SupervisorProtocol.Apply(m.Spec, m.Indices, m.Running);
+        if (m.Spec.Port is not { } port || _gateway is null)
+        {
+            Forward(supervisor, apply, m.Spec.Name);
+            return;
+        }
+        // The public port is bound before any instance starts: a port in use fails the start, loudly.
+        var node = _settings.NodeName;
+        var sender = Sender;
+        var spec = m.Spec;
+        _gateway.EnsureRouteAsync(spec.Name, port, spec.Route, spec.RouteHost, spec.Sticky).ContinueWith(t =>
+        {
+            if (t.IsFaulted)
+            {
+                sender.Tell(new Status.Failure(t.Exception!.GetBaseException()));
+                return;
+            }
+            supervisor.Ask<SupervisorProtocol.Done>(apply, TimeSpan.FromMinutes(5)).ContinueWith(d =>
+                sender.Tell(d.IsCompletedSuccessfully ? new HostDone(node, spec.Name) : new Status.Failure(d.Exception!)));
+        });
+    }
+
+    private void OnReload(ReloadApp m)
+    {
+        var node = _settings.NodeName;
+        if (!_apps.TryGetValue(m.Spec.Name, out var supervisor))
+        {
+            Sender.Tell(new HostRollout(node, m.Spec.Name, true, 0, 0, null));
+            return;
+        }
+        supervisor.Ask<SupervisorProtocol.RolloutResult>(new SupervisorProtocol.Reload(m.Spec, m.Parallel), TimeSpan.FromHours(1))
+            .ContinueWith(t => t.IsCompletedSuccessfully
+                ? new HostRollout(node, m.Spec.Name, t.Result.Completed, t.Result.Replaced, t.Result.Total, t.Result.Reason)
+                : new HostRollout(node, m.Spec.Name, false, 0, 0, t.Exception?.GetBaseException().Message))
+            .PipeTo(Sender);
     }
 
     private void OnRemove(RemoveApp m)
@@ -83,6 +121,7 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
             return;
         }
         Forward(supervisor, SupervisorProtocol.Shutdown.Instance, m.App);
+        _gateway?.RemoveRouteAsync(m.App);
     }
 
     private void OnInstanceOp(InstanceOp m)
@@ -96,6 +135,7 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
         {
             "stop" => new SupervisorProtocol.StopInstances(m.Indices),
             "start" => new SupervisorProtocol.StartInstances(m.Indices),
+            "disconnect" when m.Indices is [var index] => new SupervisorProtocol.DisconnectInstance(index),
             _ => new SupervisorProtocol.RestartInstances(m.Indices),
         };
         Forward(supervisor, message, m.App);
@@ -106,7 +146,7 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
         var node = _settings.NodeName;
         var timeout = TimeSpan.FromMinutes(5);
         supervisor.Ask<SupervisorProtocol.Done>(message, timeout)
-            .ContinueWith(t => t.IsCompletedSuccessfully ? new HostDone(node, app) : (object)new Status.Failure(t.Exception!))
+            .ContinueWith(t => t.IsCompletedSuccessfully ? new HostDone(node, app) : (object)new Status.Failure(t.Exception!.GetBaseException()))
             .PipeTo(Sender);
     }
 

@@ -8,6 +8,9 @@ internal sealed class InstanceSlot(int index)
 {
     public int Index { get; } = index;
     public IActorRef? Worker { get; set; }
+    public string WorkerId { get; set; } = "";
+    public int? PrivatePort { get; set; }
+    public int Version { get; set; }
     public string Status { get; set; } = InstanceStatus.Launching;
     public int? Pid { get; set; }
     public DateTimeOffset? StartedAt { get; set; }

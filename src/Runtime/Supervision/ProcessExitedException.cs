@@ -8,10 +8,12 @@ namespace Pbm.Runtime.Supervision;
 /// The strategy writes its decision into <see cref="NextStartDelay"/>; the restarted worker reads it in
 /// PostRestart, so the delay travels with the failure and no state is shared between the two actors.
 /// </summary>
-internal sealed class ProcessExitedException(int index, ExitInfo exit, bool startFailed = false)
+internal sealed class ProcessExitedException(int index, ExitInfo exit, bool startFailed = false, string workerId = "")
     : Exception(startFailed ? $"instance {index} could not start: {exit.Detail}" : $"instance {index} exited with code {exit.Code}")
 {
     public int Index { get; } = index;
+    /// <summary>Which worker failed: during a rolling reload two workers share an index.</summary>
+    public string WorkerId { get; } = workerId;
     public ExitInfo Exit { get; } = exit;
     public bool StartFailed { get; } = startFailed;
     public TimeSpan NextStartDelay { get; set; }

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using Pbm.Client.Contracts;
 using Pbm.Runtime.Config;
+using Pbm.Runtime.Gateway;
 using Pbm.Runtime.Logs;
 using Pbm.Runtime.Processes;
 using static Pbm.Runtime.Messages.WorkerProtocol;
@@ -20,6 +21,10 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
     private readonly int _index;
     private readonly string _logDir;
     private readonly PidRegistry _pids;
+    private readonly PbmGateway? _gateway;
+    private readonly string _workerId;
+    private Destination? _destination;
+    private int? _privatePort;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly List<IActorRef> _stopWaiters = [];
     private InstanceLog? _output;
@@ -27,19 +32,24 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
     private bool _restartAfterStop;
     private int _generation;
 
-    public ProcessWorker(AppSpec spec, int index, string logDir, PidRegistry pids)
+    public ProcessWorker(AppSpec spec, int index, string logDir, PidRegistry pids, PbmGateway? gateway, string workerId)
     {
+        _workerId = workerId;
         _spec = spec;
         _index = index;
         _logDir = logDir;
         _pids = pids;
+        _gateway = spec.Port is null ? null : gateway;
         Idle();
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(AppSpec spec, int index, string logDir, PidRegistry pids) =>
-        Akka.Actor.Props.Create(() => new ProcessWorker(spec, index, logDir, pids));
+    public static Props Props(AppSpec spec, int index, string logDir, PidRegistry pids, PbmGateway? gateway, string workerId) =>
+        Akka.Actor.Props.Create(() => new ProcessWorker(spec, index, logDir, pids, gateway, workerId));
+
+    /// <summary>The readiness check of the spec: its --ready, else "tcp" when it has a gateway port, else none.</summary>
+    private string? ReadyCheck => _spec.Ready ?? (_spec.Port is null ? null : "tcp");
 
     protected override void PreStart() => Self.Tell(new Launch(_generation));
 
@@ -64,12 +74,13 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
 
     protected override void PostStop()
     {
+        LeaveGateway();
         if (_child is { } child)
         {
             // The actor is going away with its process still running (daemon shutdown, supervisor stopped):
             // nothing may outlive it.
             child.KillTree();
-            _pids.Forget(_spec.Name, _index);
+            _pids.Forget(_spec.Name, _index, child.Pid);
         }
         _output?.Dispose();
     }
@@ -104,7 +115,37 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
 
     private void Running()
     {
-        Receive<ProcessExited>(e => e.Pid == _child?.Pid, e => throw Exited(e));
+        Receive<ProcessExited>(e => e.Pid == _child?.Pid, e =>
+        {
+            LeaveGateway();
+            throw Exited(e);
+        });
+        Receive<ReadyResult>(r => r.Pid == _child?.Pid, r =>
+        {
+            if (r.Reason is null)
+            {
+                if (_gateway is not null && _privatePort is { } port)
+                {
+                    _destination = new Destination($"{_spec.Name}:{_index}", port);
+                    _gateway.Add(_spec.Name, _destination);
+                }
+                Report(InstanceStatus.Online, _child!.Pid, _child.StartedAt);
+                return;
+            }
+            // Not ready in time: this start failed. Kill it and let the supervisor's policy decide.
+            var child = _child!;
+            child.KillTree();
+            var detail = r.Reason + (_output?.TakeErrorTail() is { } tail ? "\n" + tail : "");
+            ForgetChild(child.Pid);
+            _log.Warning("{0}:{1} pid {2} {3}", _spec.Name, _index, child.Pid, r.Reason);
+            throw new ProcessExitedException(_index, ExitOf(-1, child.StartedAt, detail), startFailed: true, workerId: _workerId);
+        });
+        Receive<Disconnect>(_ =>
+        {
+            LeaveGateway();
+            Report(InstanceStatus.Disconnected, _child!.Pid, _child.StartedAt);
+            Become(Disconnected);
+        });
         Receive<Stop>(_ => BeginStop(restart: false));
         Receive<Restart>(_ => BeginStop(restart: true));
         Receive<Start>(_ => { });
@@ -124,6 +165,11 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
             _restartAfterStop = true;
             _stopWaiters.Add(Sender);
         });
+        Receive<Drained>(d => d.Pid == _child?.Pid, d =>
+        {
+            _child!.Signal(_spec.KillSignal);
+            Timers.StartSingleTimer("kill", new StopTimedOut(d.Pid), TimeSpan.FromMilliseconds(_spec.KillTimeoutMs));
+        });
         Receive<StopTimedOut>(t => t.Pid == _child?.Pid, t =>
         {
             _log.Warning("{0}:{1} pid {2} ignored {3} for {4} ms; sending SIGKILL", _spec.Name, _index, t.Pid, _spec.KillSignal, _spec.KillTimeoutMs);
@@ -132,7 +178,8 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         Receive<ProcessExited>(e => e.Pid == _child?.Pid, e =>
         {
             _log.Info("{0}:{1} pid {2} stopped (code {3})", _spec.Name, _index, e.Pid, e.Code);
-            ForgetChild();
+            LeaveGateway();
+            ForgetChild(e.Pid);
             Become(Idle);
             var waiters = _stopWaiters.ToList();
             _stopWaiters.Clear();
@@ -149,6 +196,21 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         });
         Receive<Start>(_ => _restartAfterStop = true);
         Receive<Launch>(_ => { });
+        Receive<ReadyResult>(_ => { });
+        Receive<Disconnect>(_ => { });
+    }
+
+    /// <summary>Out of the gateway and of supervision: the process runs on until stopped or it exits.</summary>
+    private void Disconnected()
+    {
+        Receive<ProcessExited>(e => e.Pid == _child?.Pid, e =>
+        {
+            ForgetChild(e.Pid);
+            Report(InstanceStatus.Stopped);
+            Context.Stop(Self);
+        });
+        Receive<Stop>(_ => BeginStop(restart: false));
+        Receive<object>(_ => { });
     }
 
     private void LaunchProcess()
@@ -164,6 +226,11 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
             ["PBM_ID"] = $"{_spec.Name}:{_index}",
             ["NODE_APP_INSTANCE"] = _index.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
+        if (_spec.Port is not null)
+        {
+            _privatePort = PortAllocator.Next();
+            env["PORT"] = _privatePort.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         var startedAt = DateTimeOffset.UtcNow;
         ChildProcess child;
         try
@@ -173,7 +240,7 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or UnauthorizedAccessException)
         {
-            throw new ProcessExitedException(_index, ExitOf(-1, startedAt, e.Message), startFailed: true);
+            throw new ProcessExitedException(_index, ExitOf(-1, startedAt, e.Message), startFailed: true, workerId: _workerId);
         }
         _child = child;
         _pids.Record(_spec.Name, _index, child.Pid, child.StartTicks);
@@ -183,7 +250,22 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         child.WaitForExitAsync().ContinueWith(t => self.Tell(new ProcessExited(pid, t.IsCompletedSuccessfully ? t.Result : -1)),
             TaskContinuationOptions.ExecuteSynchronously);
         Become(Running);
+        if (ReadyCheck is { } check && _privatePort is { } probePort)
+        {
+            // Launching until ready: only then does it join the gateway and count as online.
+            Report(InstanceStatus.Launching, child.Pid, child.StartedAt);
+            Readiness.WaitAsync(check, probePort, TimeSpan.FromMilliseconds(_spec.ListenTimeoutMs), () => !child.HasExited)
+                .ContinueWith(t => self.Tell(new ReadyResult(pid, t.IsCompletedSuccessfully ? t.Result : "readiness probe failed")),
+                    TaskContinuationOptions.ExecuteSynchronously);
+            return;
+        }
         Report(InstanceStatus.Online, child.Pid, child.StartedAt);
+    }
+
+    private void LeaveGateway()
+    {
+        if (_destination is null) return;
+        _gateway?.Remove(_spec.Name, _destination);
     }
 
     private void BeginStop(bool restart)
@@ -192,28 +274,39 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         _stopWaiters.Add(Sender);
         var child = _child!;
         Report(InstanceStatus.Stopping, child.Pid, child.StartedAt);
+        Become(Stopping);
+        if (_destination is { } destination)
+        {
+            // Out of rotation first, then let in-flight requests finish (up to kill-timeout), then signal.
+            LeaveGateway();
+            var self = Self;
+            var pid = child.Pid;
+            PbmGateway.DrainAsync(destination, TimeSpan.FromMilliseconds(_spec.KillTimeoutMs))
+                .ContinueWith(_ => self.Tell(new Drained(pid)), TaskContinuationOptions.ExecuteSynchronously);
+            return;
+        }
         child.Signal(_spec.KillSignal);
         Timers.StartSingleTimer("kill", new StopTimedOut(child.Pid), TimeSpan.FromMilliseconds(_spec.KillTimeoutMs));
-        Become(Stopping);
     }
 
     private ProcessExitedException Exited(ProcessExited e)
     {
         var startedAt = _child!.StartedAt;
-        ForgetChild();
+        ForgetChild(e.Pid);
         var exit = ExitOf(e.Code, startedAt, e.Code == 0 ? null : _output?.TakeErrorTail());
         _log.Info("{0}:{1} pid {2} exited with code {3}{4} after {5} ms", _spec.Name, _index, e.Pid, e.Code,
             exit.Signal is null ? "" : $" ({exit.Signal})", exit.UptimeMs);
-        return new ProcessExitedException(_index, exit);
+        return new ProcessExitedException(_index, exit, workerId: _workerId);
     }
 
-    private void ForgetChild()
+    private void ForgetChild(int pid)
     {
         Timers.Cancel("kill");
-        _pids.Forget(_spec.Name, _index);
+        _pids.Forget(_spec.Name, _index, pid);
         _child = null;
+        _destination = null;
     }
 
     private void Report(string status, int? pid = null, DateTimeOffset? startedAt = null, DateTimeOffset? nextStartAt = null) =>
-        Context.Parent.Tell(new InstanceUpdated(_index, status, pid, startedAt, nextStartAt, Self));
+        Context.Parent.Tell(new InstanceUpdated(_index, status, pid, startedAt, nextStartAt, Self, pid is null ? null : _privatePort, _spec.Version));
 }

@@ -1,0 +1,50 @@
+using System.Net.Sockets;
+
+namespace Pbm.Runtime.Gateway;
+
+/// <summary>
+/// Is a new instance ready for traffic? "tcp": its private port accepts a connection. "http:/path": that path
+/// answers 2xx. Probed every 25 ms until ready, the process exits, or the listen timeout passes.
+/// </summary>
+internal static class Readiness
+{
+    private static readonly HttpClient Http = new(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(1) })
+    {
+        Timeout = TimeSpan.FromSeconds(2),
+    };
+
+    /// <summary>Null when ready, else why not.</summary>
+    public static async Task<string?> WaitAsync(string check, int port, TimeSpan timeout, Func<bool> stillRunning)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        string last = "no answer";
+        while (DateTime.UtcNow < deadline)
+        {
+            if (!stillRunning()) return "exited before it was ready";
+            try
+            {
+                if (check.StartsWith("http:", StringComparison.Ordinal))
+                {
+                    var path = check[5..];
+                    if (!path.StartsWith('/')) path = "/" + path;
+                    using var response = await Http.GetAsync($"http://127.0.0.1:{port}{path}").ConfigureAwait(false);
+                    if ((int)response.StatusCode is >= 200 and < 300) return null;
+                    last = $"GET {path} answered {(int)response.StatusCode}";
+                }
+                else
+                {
+                    using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                    using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+                    await socket.ConnectAsync(System.Net.IPAddress.Loopback, port, cts.Token).ConfigureAwait(false);
+                    return null;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or SocketException or OperationCanceledException or TaskCanceledException)
+            {
+                last = check.StartsWith("http:", StringComparison.Ordinal) ? $"GET failed: {e.Message}" : $"port {port} refuses connections";
+            }
+            await Task.Delay(25).ConfigureAwait(false);
+        }
+        return $"not ready within {timeout.TotalSeconds:0.#} s ({last})";
+    }
+}
