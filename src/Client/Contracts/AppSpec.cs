@@ -57,6 +57,12 @@ public sealed record AppSpec
     /// <summary>Keep a client on one instance (cookie pbm-sticky), for socket.io-style apps.</summary>
     public bool Sticky { get; init; }
 
+    /// <summary>Pin instances to these hosts (node names as `pbm hosts` shows them). Null: any host.</summary>
+    public IReadOnlyList<string>? Hosts { get; init; }
+
+    /// <summary>At most this many instances of the app on one host. Null: no cap.</summary>
+    public int? MaxPerHost { get; init; }
+
     /// <summary>A version label, bumped on every change of the spec. Starts at 1.</summary>
     public int Version { get; init; } = 1;
 }

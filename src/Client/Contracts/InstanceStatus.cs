@@ -4,6 +4,8 @@ namespace Pbm.Client.Contracts;
 public static class InstanceStatus
 {
     public const string Launching = "launching";
+    /// <summary>No host can run it right now (none registered, or none allowed by --hosts / --max-per-host).</summary>
+    public const string Pending = "pending";
     public const string Online = "online";
     public const string WaitingRestart = "waiting-restart";
     public const string Stopping = "stopping";

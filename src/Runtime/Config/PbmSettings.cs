@@ -16,6 +16,8 @@ public sealed record PbmSettings
     public required TimeSpan RestartDelay { get; init; }
     public required string KillSignal { get; init; }
     public required TimeSpan KillTimeout { get; init; }
+    public required string MasterRole { get; init; }
+    public required TimeSpan HostGrace { get; init; }
 
     /// <summary>The embedded reference.conf: every default.</summary>
     public static Akka.Configuration.Config Reference { get; } = LoadReference();
@@ -36,6 +38,8 @@ public sealed record PbmSettings
             KillSignal = Client.Specs.Signals.Normalize(c.GetString("stop.kill-signal")) ??
                          throw new ConfigurationException($"pbm.stop.kill-signal: unknown signal '{c.GetString("stop.kill-signal")}'"),
             KillTimeout = c.GetTimeSpan("stop.kill-timeout"),
+            MasterRole = c.GetString("cluster.master-role", "master"),
+            HostGrace = c.GetTimeSpan("cluster.host-grace", TimeSpan.FromSeconds(10)),
         };
         if (settings.MaxRestarts < 0) throw new ConfigurationException("pbm.restart.max-restarts must be 0 or more");
         if (settings.BackoffMin <= TimeSpan.Zero || settings.BackoffMax < settings.BackoffMin)

@@ -26,7 +26,7 @@ internal static class ControlApi
     {
         api.MapGet("/api/ping", async (ActorRegistry registry, PbmSettings settings) =>
         {
-            var readiness = await AskOrNull<MasterActor.Readiness>(registry, MasterActor.GetReadiness.Instance, settings.AskTimeout);
+            var readiness = await AskOrNull<Readiness>(registry, GetReadiness.Instance, TimeSpan.FromSeconds(2));
             if (readiness is null || !readiness.Ready)
                 return Error("the daemon is starting (master not ready yet)", 503);
             return Json(new PingResult

@@ -26,12 +26,14 @@ public static class PbmDaemon
 {
     public const int ExitAlreadyRunning = 3;
 
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(string[] args, DaemonRole role = DaemonRole.Worker)
     {
         var home = PbmHome.FromEnvironment();
         string? api = Environment.GetEnvironmentVariable("PBM_API");
         var configFiles = new List<string>();
         var reapOnly = false;
+        string? seeds = null, clusterIp = null;
+        int? clusterPort = null;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -41,8 +43,11 @@ public static class PbmDaemon
                 case "--config" when i + 1 < args.Length: configFiles.Add(args[++i]); break;
                 case "--foreground": break;
                 case "--reap": reapOnly = true; break;
+                case "--seeds" when i + 1 < args.Length: seeds = args[++i]; break;
+                case "--cluster-ip" when i + 1 < args.Length: clusterIp = args[++i]; break;
+                case "--cluster-port" when i + 1 < args.Length && int.TryParse(args[i + 1], out var cp): clusterPort = cp; i++; break;
                 default:
-                    await Console.Error.WriteLineAsync($"pbm-daemon: unknown argument '{args[i]}' (expected --home DIR, --api HOST:PORT, --config FILE)");
+                    await Console.Error.WriteLineAsync($"pbm-daemon: unknown argument '{args[i]}' (expected --home DIR, --api HOST:PORT, --config FILE, --seeds H:P,.., --cluster-ip IP, --cluster-port N)");
                     return 2;
             }
         }
@@ -62,7 +67,17 @@ public static class PbmDaemon
 
         if (reapOnly) return Reap(home);
 
-        var config = LoadConfig(home, configFiles);
+        var bootstrap = ClusterBootstrap.Resolve(role, clusterIp, clusterPort, seeds);
+        var config = LoadConfig(home, configFiles, role);
+        var configuredName = config.GetString("pbm.node-name", "");
+        var nodeName = configuredName.Length > 0 ? configuredName
+            : bootstrap.Clustered ? $"{Environment.MachineName}:{bootstrap.Port}" : Environment.MachineName;
+        config = bootstrap.ToConfig(nodeName).WithFallback(config);
+        if (bootstrap.Clustered && PlaintextRefused(config, bootstrap) is { } refusal)
+        {
+            await Console.Error.WriteLineAsync($"pbm-daemon: {refusal}");
+            return 2;
+        }
         PbmSettings settings;
         try
         {
@@ -110,7 +125,11 @@ public static class PbmDaemon
                 l.ClearLoggers();
                 l.AddLoggerFactory();
             });
-            akka.WithPbmNode(settings, new PbmNodeOptions { Home = home, StartupWarnings = warnings, Gateway = gateway });
+            akka.WithPbmNode(settings, new PbmNodeOptions
+            {
+                Home = home, StartupWarnings = warnings, Gateway = gateway,
+                Host = role == DaemonRole.Worker, Master = role == DaemonRole.Worker,
+            });
             akka.AddStartup((system, registry) =>
             {
                 // systemctl stop / SIGTERM: stop every instance gracefully; desired state stays, so the apps
@@ -170,14 +189,30 @@ public static class PbmDaemon
         return reaped.Count == 0 ? 0 : 10;
     }
 
-    /// <summary>reference.conf, then hocon/pbm.hocon beside the binary, then PBM_HOME/pbm.hocon, then --config files (last wins).</summary>
-    private static Akka.Configuration.Config LoadConfig(PbmHome home, IEnumerable<string> extra)
+    /// <summary>
+    /// reference.conf, then hocon/pbm.hocon (or lighthouse.hocon) beside the binary, then PBM_HOME/pbm.hocon,
+    /// then --config files, then AKKA__/PBM__ environment variables (last wins); the cluster bootstrap goes on top.
+    /// </summary>
+    private static Akka.Configuration.Config LoadConfig(PbmHome home, IEnumerable<string> extra, DaemonRole role)
     {
         var config = PbmSettings.Reference;
-        var files = new List<string> { Path.Combine(AppContext.BaseDirectory, "hocon", "pbm.hocon"), Path.Combine(home.Root, "pbm.hocon") };
+        var roleFile = role == DaemonRole.Lighthouse ? "lighthouse.hocon" : "pbm.hocon";
+        var files = new List<string> { Path.Combine(AppContext.BaseDirectory, "hocon", roleFile), Path.Combine(home.Root, "pbm.hocon") };
         files.AddRange(extra);
         foreach (var file in files.Where(File.Exists))
             config = ConfigurationFactory.ParseString(File.ReadAllText(file)).WithFallback(config);
-        return config;
+        return ClusterBootstrap.FromEnvironment().WithFallback(config);
+    }
+
+    /// <summary>Why joining over plain TCP is refused, or null when allowed (TLS on, all loopback, or explicitly allowed).</summary>
+    private static string? PlaintextRefused(Akka.Configuration.Config config, ClusterBootstrap bootstrap)
+    {
+        if (config.GetBoolean("akka.remote.dot-netty.tcp.enable-ssl", false)) return null;
+        if (config.GetBoolean("pbm.cluster.allow-plaintext", false) || Environment.GetEnvironmentVariable("PBM_ALLOW_PLAINTEXT") is "1" or "true") return null;
+        static bool Loopback(string host) => host is "localhost" || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
+        var hosts = bootstrap.Seeds.Select(s => new Uri(s.Replace("akka.tcp://pbm@", "tcp://", StringComparison.Ordinal)).Host).Append(bootstrap.Hostname);
+        if (hosts.All(Loopback)) return null;
+        return "refusing to join a cluster over plain TCP: turn on TLS for Akka.Remote (akka.remote.dot-netty.tcp.enable-ssl, see README) " +
+               "or, on a network you trust, set pbm.cluster.allow-plaintext = on (or PBM_ALLOW_PLAINTEXT=1)";
     }
 }

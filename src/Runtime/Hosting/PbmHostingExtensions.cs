@@ -27,16 +27,22 @@ public static class PbmHostingExtensions
             if (system.Settings.Config.GetStringList("akka.cluster.seed-nodes").Count == 0)
                 cluster.Join(cluster.SelfAddress);
 
+            // Every node keeps a copy of desired state (see ReplicatedState); it seeds the cluster with it at start.
+            var store = new StateStore(home.StateFile);
+            var local = store.Load(out var corrupt);
+            var warnings = corrupt is null ? options.StartupWarnings : [.. options.StartupWarnings, corrupt];
+            system.ActorOf(StateReplica.Props(store, local), "state-replica");
+
             if (options.Master ?? true)
             {
                 system.ActorOf(ClusterSingletonManager.Props(
-                        MasterActor.Props(settings, new StateStore(home.StateFile), options.StartupWarnings),
+                        MasterActor.Props(settings, store, local, warnings),
                         PoisonPill.Instance,
-                        ClusterSingletonManagerSettings.Create(system).WithRole("master").WithSingletonName("master")),
+                        ClusterSingletonManagerSettings.Create(system).WithRole(settings.MasterRole).WithSingletonName("master")),
                     "master");
             }
             var proxy = system.ActorOf(ClusterSingletonProxy.Props("/user/master",
-                ClusterSingletonProxySettings.Create(system).WithRole("master").WithSingletonName("master")), "master-proxy");
+                ClusterSingletonProxySettings.Create(system).WithRole(settings.MasterRole).WithSingletonName("master")), "master-proxy");
             registry.Register<MasterKey>(proxy);
 
             if (options.Host ?? true)

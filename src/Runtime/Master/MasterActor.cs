@@ -1,4 +1,6 @@
 using Akka.Actor;
+using Akka.Cluster;
+using Akka.DistributedData;
 using Akka.Event;
 using Pbm.Client.Contracts;
 using Pbm.Runtime.Config;
@@ -14,7 +16,7 @@ namespace Pbm.Runtime.Master;
 /// It never blocks: host answers come back through PipeTo, so `pbm list` is served while a slow stop runs.
 /// Strategy (of the singleton manager above it): a crash restarts the master, which reloads state from disk.
 /// </summary>
-internal sealed class MasterActor : ReceiveActor
+internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, IWithTimers
 {
     private readonly PbmSettings _settings;
     private readonly StateStore _store;
@@ -24,21 +26,58 @@ internal sealed class MasterActor : ReceiveActor
     private readonly List<string> _warnings = [];
     private readonly HashSet<string> _initialised = [];
     private readonly Dictionary<string, RolloutInfo> _rollouts = new(StringComparer.Ordinal);
+    private readonly StateSnapshot _local;
+    private readonly Cluster _cluster = Cluster.Get(Context.System);
+    private readonly IActorRef _replicator = ReplicatedState.Replicator(Context.System);
+    private long _revision;
 
-    public MasterActor(PbmSettings settings, StateStore store, IReadOnlyList<string> startupWarnings)
+    public MasterActor(PbmSettings settings, StateStore store, StateSnapshot local, IReadOnlyList<string> startupWarnings)
     {
         _settings = settings;
         _store = store;
+        _local = local;
         _warnings.AddRange(startupWarnings);
+        Loading();
+    }
 
+    public IStash Stash { get; set; } = null!;
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>Until the replicated state has been read (or found missing), commands wait in the stash.</summary>
+    private void Loading()
+    {
+        Receive<GetSuccess>(g => g.Key.Equals(ReplicatedState.Key), g => Loaded(ReplicatedState.FromJson(g.Get(ReplicatedState.Key).Value)));
+        Receive<NotFound>(_ => Loaded(null));
+        Receive<GetFailure>(_ => Loaded(null));
+        Receive<GetReadiness>(_ => Sender.Tell(new Readiness(false, _warnings.ToList())));
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    private void Loaded(StateSnapshot? replicated)
+    {
+        var best = replicated is not null && replicated.Revision > _local.Revision ? replicated : _local;
+        _revision = best.Revision;
+        foreach (var app in best.Apps) _apps[app.Spec.Name] = app;
+        _log.Info("master started with {0} apps at revision {1} (local file {2}, replicated {3})",
+            _apps.Count, _revision, _local.Revision, replicated?.Revision.ToString() ?? "none");
+        _replicator.Tell(Dsl.Subscribe(ReplicatedState.Key, Self));
+        Timers.StartSingleTimer("grace", GraceOver.Instance, _settings.HostGrace);
+        Become(Ready);
+        Stash.UnstashAll();
+    }
+
+    private void Ready()
+    {
         Receive<RegisterHost>(OnRegister);
-        Receive<Terminated>(t =>
+        Receive<Terminated>(OnHostTerminated);
+        Receive<GraceOver>(_ =>
         {
-            var node = _hosts.FirstOrDefault(h => h.Value.Equals(t.ActorRef)).Key;
-            if (node is null) return;
-            _hosts.Remove(node);
-            _log.Warning("host {0} left; its instances are no longer supervised here", node);
+            _graceOver = true;
+            Replan("hosts that did not come back within the grace period lose their instances");
         });
+        Receive<Changed>(c => c.Key.Equals(ReplicatedState.Key), OnReplicatedChange);
+        Receive<UpdateSuccess>(_ => { });
+        Receive<IUpdateFailure>(f => _log.Warning("state replication to a majority failed ({0}); kept locally, gossip will carry it", f.GetType().Name));
         Receive<GetReadiness>(_ => Sender.Tell(new Readiness(_hosts.Count > 0 && _initialised.Count > 0, _warnings.ToList())));
         Receive<GetApps>(_ => ReplyList(null));
         Receive<GetApp>(m => WithTarget(m.Target, (apps, _) => ReplyApp(apps[0].Spec.Name), allowAll: false));
@@ -46,7 +85,7 @@ internal sealed class MasterActor : ReceiveActor
         Receive<StartExisting>(m => WithTarget(m.Target, (apps, index) => Operate(apps, index, "start", running: true)));
         Receive<Stop>(m => WithTarget(m.Target, (apps, index) => Operate(apps, index, "stop", running: index is null ? false : null)));
         Receive<Restart>(m => WithTarget(m.Target, (apps, index) => Operate(apps, index, "restart", running: true)));
-        Receive<Delete>(m => WithTarget(m.Target, OnDelete));
+        Receive<Messages.MasterProtocol.Delete>(m => WithTarget(m.Target, OnDelete));
         Receive<Scale>(OnScale);
         Receive<Save>(OnSave);
         Receive<Resurrect>(OnResurrect);
@@ -72,33 +111,11 @@ internal sealed class MasterActor : ReceiveActor
         }, allowAll: false));
     }
 
-    public static Props Props(PbmSettings settings, StateStore store, IReadOnlyList<string> warnings) =>
-        Akka.Actor.Props.Create(() => new MasterActor(settings, store, warnings));
+    public static Props Props(PbmSettings settings, StateStore store, StateSnapshot local, IReadOnlyList<string> warnings) =>
+        Akka.Actor.Props.Create(() => new MasterActor(settings, store, local, warnings));
 
-    protected override void PreStart()
-    {
-        var loaded = _store.Load(out var warning);
-        foreach (var app in loaded) _apps[app.Spec.Name] = app;
-        if (warning is not null)
-        {
-            _warnings.Add(warning);
-            _log.Error("{0}", warning);
-        }
-        _log.Info("master started with {0} apps from {1}", _apps.Count, _store.Path);
-    }
-
-    private void OnRegister(RegisterHost m)
-    {
-        Sender.Tell(new HostRegistered(m.Node));
-        if (_hosts.TryGetValue(m.Node, out var known) && known.Equals(m.Agent)) return;
-        _hosts[m.Node] = m.Agent;
-        Context.Watch(m.Agent);
-        _log.Info("host {0} registered ({1} apps to place)", m.Node, _apps.Count);
-        var tasks = _apps.Values.Select(a => ApplyTo(m.Node, a)).ToList();
-        var self = Self;
-        var node = m.Node;
-        Task.WhenAll(tasks).ContinueWith(_ => new HostInitialised(node)).PipeTo(self);
-    }
+    protected override void PreStart() =>
+        _replicator.Tell(Dsl.Get(ReplicatedState.Key, new ReadMajority(TimeSpan.FromSeconds(2))));
 
     private void OnStartApp(StartApp m)
     {
@@ -112,9 +129,9 @@ internal sealed class MasterActor : ReceiveActor
             Sender.Tell(new Failed($"port {port}{(m.Spec.Route is null ? "" : " path " + m.Spec.Route)} is already served by {taken.Spec.Name} (give --route to share the port)", 409));
             return;
         }
-        var record = new AppRecord(m.Spec with { Version = 1 }, true);
+        var record = PlaceApp(new AppRecord(m.Spec with { Version = 1 }, true));
         if (!Commit(() => _apps[record.Spec.Name] = record, () => _apps.Remove(record.Spec.Name))) return;
-        var tasks = _hosts.Keys.Select(h => ApplyTo(h, record)).ToList();
+        var tasks = HostsOf(record).Select(h => ApplyTo(h, record)).ToList();
         var name = record.Spec.Name;
         var self = Self;
         var sender = Sender;
@@ -122,7 +139,7 @@ internal sealed class MasterActor : ReceiveActor
         {
             if (!t.IsFaulted) return;
             // A host could not start it (the gateway port is taken...): undo, so nothing half-started remains.
-            self.Tell(new Delete(name), ActorRefs.Nobody);
+            self.Tell(new Messages.MasterProtocol.Delete(name), ActorRefs.Nobody);
         });
         ReplyAfter(tasks, $"started {name} ({record.Spec.Instances} instance{(record.Spec.Instances == 1 ? "" : "s")})", name, sender);
     }
@@ -137,10 +154,9 @@ internal sealed class MasterActor : ReceiveActor
         var tasks = new List<Task>();
         foreach (var app in apps)
         {
-            var placement = Placement.Spread(app.Spec.Instances, _hosts.Keys);
-            foreach (var (node, indices) in placement)
+            foreach (var node in HostsOf(app))
             {
-                if (index is { } i && !indices.Contains(i)) continue;
+                if (index is { } i && app.Where.GetValueOrDefault(i) != node) continue;
                 tasks.Add(AskHost(node, new InstanceOp(app.Spec.Name, op, index is null ? null : [index.Value]), app.Spec));
             }
         }
@@ -183,9 +199,9 @@ internal sealed class MasterActor : ReceiveActor
             Sender.Tell(new Failed($"scale {m.App} {m.Count}: would leave {target} instances; the count must stay between 1 and 1024 (pbm stop {m.App} stops them all)", 400));
             return;
         }
-        var scaled = app with { Spec = app.Spec with { Instances = target } };
+        var scaled = PlaceApp(app with { Spec = app.Spec with { Instances = target } });
         if (!Commit(() => _apps[m.App] = scaled, () => _apps[m.App] = app)) return;
-        ReplyAfter(_hosts.Keys.Select(h => ApplyTo(h, scaled)).ToList(), $"scaled {m.App} from {app.Spec.Instances} to {target}", m.App);
+        ReplyAfter(HostsOf(app).Union(HostsOf(scaled)).Select(h => ApplyTo(h, scaled)).ToList(), $"scaled {m.App} from {app.Spec.Instances} to {target}", m.App);
     }
 
     private void OnSave(Save m)
@@ -208,7 +224,7 @@ internal sealed class MasterActor : ReceiveActor
             Sender.Tell(new Failed($"no dump at {m.Path} (pbm save writes one)", 404));
             return;
         }
-        IReadOnlyList<AppRecord> dumped;
+        StateSnapshot dumped;
         try
         {
             dumped = StateStore.Read(m.Path);
@@ -218,11 +234,11 @@ internal sealed class MasterActor : ReceiveActor
             Sender.Tell(new Failed($"cannot read dump {m.Path}: {e.Message.Split('\n')[0]}", 400));
             return;
         }
-        var added = dumped.Where(a => !_apps.ContainsKey(a.Spec.Name)).ToList();
+        var added = dumped.Apps.Where(a => !_apps.ContainsKey(a.Spec.Name)).Select(a => PlaceApp(a with { Placement = null })).ToList();
         if (!Commit(() => { foreach (var a in added) _apps[a.Spec.Name] = a; },
                     () => { foreach (var a in added) _apps.Remove(a.Spec.Name); }))
             return;
-        var tasks = added.SelectMany(a => _hosts.Keys.Select(h => ApplyTo(h, a))).ToList();
+        var tasks = added.SelectMany(a => HostsOf(a).Select(h => ApplyTo(h, a))).ToList();
         var sender = Sender;
         var names = added.Select(a => a.Spec.Name).Order(StringComparer.Ordinal).ToList();
         Task.WhenAll(tasks).ContinueWith(_ => new DumpResult(m.Path, names)).PipeTo(sender);
@@ -234,7 +250,7 @@ internal sealed class MasterActor : ReceiveActor
         _apps.Clear();
         try
         {
-            _store.Save([]);
+            Persist();
         }
         catch (IOException e)
         {
@@ -250,7 +266,7 @@ internal sealed class MasterActor : ReceiveActor
         change();
         try
         {
-            _store.Save(_apps.Values);
+            Persist();
             return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -293,17 +309,16 @@ internal sealed class MasterActor : ReceiveActor
 
     private static Failed Unknown(string text) => new($"unknown app or instance '{text}' (pbm list shows them)", 404);
 
-    private Task ApplyTo(string node, AppRecord app)
-    {
-        var placement = Placement.Spread(app.Spec.Instances, _hosts.Keys);
-        var indices = placement.TryGetValue(node, out var list) ? list : [];
-        return AskHost(node, new ApplyApp(app.Spec, indices, app.Running), app.Spec);
-    }
+    private Task ApplyTo(string node, AppRecord app) =>
+        AskHost(node, new ApplyApp(app.Spec, app.IndicesOn(node), app.Running), app.Spec);
 
-    private Task AskHost(string node, object message, AppSpec spec) =>
-        _hosts.TryGetValue(node, out var agent)
-            ? agent.Ask<HostDone>(message, TimeSpan.FromMilliseconds(spec.KillTimeoutMs) + TimeSpan.FromSeconds(30))
-            : Task.CompletedTask;
+    /// <summary>Asks a host; its HostFailed answer (or silence) fails the task with the host's words.</summary>
+    private Task AskHost(string node, object message, AppSpec spec)
+    {
+        if (!_hosts.TryGetValue(node, out var agent)) return Task.CompletedTask;
+        return agent.Ask<object>(message, TimeSpan.FromMilliseconds(spec.KillTimeoutMs) * 2 + TimeSpan.FromSeconds(30))
+            .ContinueWith(t => t.Result is HostFailed f ? throw new InvalidOperationException(f.Error) : t.Result);
+    }
 
     private void ReplyAfter(IReadOnlyList<Task> tasks, string message, string? app, IActorRef? replyTo = null)
     {
@@ -349,7 +364,13 @@ internal sealed class MasterActor : ReceiveActor
     {
         Spec = record.Spec,
         Running = record.Running,
-        Instances = all.Where(i => i.App == record.Spec.Name).OrderBy(i => i.Index).ThenBy(i => i.Status == InstanceStatus.Disconnected).ToList(),
+        Instances = all.Where(i => i.App == record.Spec.Name)
+            .Concat(Enumerable.Range(0, record.Spec.Instances).Where(i => !record.Where.ContainsKey(i)).Select(i => new InstanceInfo
+            {
+                Id = $"{record.Spec.Name}:{i}", App = record.Spec.Name, Index = i, Host = "-", Status = InstanceStatus.Pending,
+                Reason = "no host can run it: none registered, or none allowed by --hosts / --max-per-host", Version = record.Spec.Version,
+            }))
+            .OrderBy(i => i.Index).ThenBy(i => i.Status == InstanceStatus.Disconnected).ToList(),
         Rollout = rollouts.GetValueOrDefault(record.Spec.Name),
         PreviousVersion = record.Previous?.Version,
     };
@@ -443,7 +464,7 @@ internal sealed class MasterActor : ReceiveActor
             _apps[m.App] = updated;
             try
             {
-                _store.Save(_apps.Values);
+                Persist();
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -457,11 +478,4 @@ internal sealed class MasterActor : ReceiveActor
     private sealed record RolloutFinished(string Kind, string App, AppSpec Target, int Replaced, string? Failure, IActorRef ReplyTo);
 
     private sealed record HostInitialised(string Node);
-
-    public sealed record GetReadiness
-    {
-        public static readonly GetReadiness Instance = new();
-    }
-
-    public sealed record Readiness(bool Ready, IReadOnlyList<string> Warnings);
 }

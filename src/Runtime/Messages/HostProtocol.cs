@@ -10,29 +10,38 @@ namespace Pbm.Runtime.Messages;
 public static class HostProtocol
 {
     /// <summary>A host agent announces itself to the master (repeated until acknowledged).</summary>
-    public sealed record RegisterHost(string Node, IActorRef Agent);
+    public sealed record RegisterHost(string Node, IActorRef Agent) : IPbmMessage;
 
-    public sealed record HostRegistered(string Node);
+    public sealed record HostRegistered(string Node) : IPbmMessage;
 
     /// <summary>Desired state of one app on the receiving host: which indices run there.</summary>
-    public sealed record ApplyApp(AppSpec Spec, IReadOnlyList<int> Indices, bool Running);
+    public sealed record ApplyApp(AppSpec Spec, IReadOnlyList<int> Indices, bool Running) : IPbmMessage;
 
     /// <summary>Stop and forget an app on this host.</summary>
-    public sealed record RemoveApp(string App);
+    public sealed record RemoveApp(string App) : IPbmMessage;
 
     /// <summary>An instance operation: stop | start | restart | disconnect, on some indices (all on this host when null).</summary>
-    public sealed record InstanceOp(string App, string Op, IReadOnlyList<int>? Indices);
+    public sealed record InstanceOp(string App, string Op, IReadOnlyList<int>? Indices) : IPbmMessage;
 
     /// <summary>Answered with <see cref="HostInstances"/>: every instance this host runs (of one app when set).</summary>
-    public sealed record ListInstances(string? App);
+    public sealed record ListInstances(string? App) : IPbmMessage;
 
-    public sealed record HostInstances(string Node, IReadOnlyList<InstanceInfo> Instances);
+    public sealed record HostInstances(string Node, IReadOnlyList<InstanceInfo> Instances) : IPbmMessage;
 
     /// <summary>Roll <paramref name="Spec"/> out over this host's instances of the app; answered with <see cref="HostRollout"/>.</summary>
-    public sealed record ReloadApp(AppSpec Spec, int Parallel);
+    public sealed record ReloadApp(AppSpec Spec, int Parallel) : IPbmMessage;
 
-    public sealed record HostRollout(string Node, string App, bool Completed, int Replaced, int Total, string? Reason);
+    public sealed record HostRollout(string Node, string App, bool Completed, int Replaced, int Total, string? Reason) : IPbmMessage;
+
+    /// <summary>
+    /// Everything this host should run, sent by the master when the host (re)registers: the host starts what it
+    /// lacks, keeps what matches, and stops apps and instances that are no longer assigned to it.
+    /// </summary>
+    public sealed record HostAssignments(IReadOnlyList<ApplyApp> Apps) : IPbmMessage;
+
+    /// <summary>A host could not do what was asked (the gateway port is taken...). Replaces Status.Failure across nodes.</summary>
+    public sealed record HostFailed(string Node, string App, string Error) : IPbmMessage;
 
     /// <summary>The acknowledgement of Apply/Remove/InstanceOp.</summary>
-    public sealed record HostDone(string Node, string App);
+    public sealed record HostDone(string Node, string App) : IPbmMessage;
 }

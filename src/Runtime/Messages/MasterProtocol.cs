@@ -7,31 +7,39 @@ public static class MasterProtocol
 {
     public interface ICommand;
 
-    public sealed record StartApp(AppSpec Spec) : ICommand;
-    public sealed record StartExisting(string Target) : ICommand;
-    public sealed record Stop(string Target) : ICommand;
-    public sealed record Restart(string Target) : ICommand;
-    public sealed record Delete(string Target) : ICommand;
-    public sealed record Scale(string App, string Count) : ICommand;
-    public sealed record Save(string Path) : ICommand;
-    public sealed record Reload(string App, int Parallel) : ICommand;
-    public sealed record Deploy(AppSpec Spec, int Parallel) : ICommand;
-    public sealed record Rollback(string App, int Parallel) : ICommand;
-    public sealed record Disconnect(string Target) : ICommand;
-    public sealed record Resurrect(string Path) : ICommand;
+    public sealed record StartApp(AppSpec Spec) : ICommand, IPbmMessage;
+    public sealed record StartExisting(string Target) : ICommand, IPbmMessage;
+    public sealed record Stop(string Target) : ICommand, IPbmMessage;
+    public sealed record Restart(string Target) : ICommand, IPbmMessage;
+    public sealed record Delete(string Target) : ICommand, IPbmMessage;
+    public sealed record Scale(string App, string Count) : ICommand, IPbmMessage;
+    public sealed record Save(string Path) : ICommand, IPbmMessage;
+    public sealed record Reload(string App, int Parallel) : ICommand, IPbmMessage;
+    public sealed record Deploy(AppSpec Spec, int Parallel) : ICommand, IPbmMessage;
+    public sealed record Rollback(string App, int Parallel) : ICommand, IPbmMessage;
+    public sealed record Disconnect(string Target) : ICommand, IPbmMessage;
+    public sealed record Resurrect(string Path) : ICommand, IPbmMessage;
     /// <summary>Stop and forget every app (pbm kill); the daemon exits after the answer.</summary>
-    public sealed record KillAll : ICommand
+    public sealed record KillAll : ICommand, IPbmMessage
     {
         public static readonly KillAll Instance = new();
     }
 
-    public sealed record GetApps : ICommand
+    public sealed record GetApps : ICommand, IPbmMessage
     {
         public static readonly GetApps Instance = new();
     }
 
-    public sealed record GetApp(string Target) : ICommand;
+    public sealed record GetApp(string Target) : ICommand, IPbmMessage;
+
+    /// <summary>Is the master ready (state loaded, a host registered)? Answered with <see cref="Readiness"/>.</summary>
+    public sealed record GetReadiness : ICommand, IPbmMessage
+    {
+        public static readonly GetReadiness Instance = new();
+    }
+
+    public sealed record Readiness(bool Ready, IReadOnlyList<string> Warnings) : IPbmMessage;
 
     /// <summary>A command that could not be done, with the HTTP status that fits (400, 404, 409).</summary>
-    public sealed record Failed(string Error, int Status);
+    public sealed record Failed(string Error, int Status) : IPbmMessage;
 }

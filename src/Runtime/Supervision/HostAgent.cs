@@ -35,8 +35,10 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
         _pids = new PidRegistry(paths.Home.PidDir);
 
         Receive<RegisterTick>(_ => _master.Tell(new RegisterHost(_settings.NodeName, Self)));
-        // Keep announcing, slowly, once registered: a master that moved to another node learns of us within 5 s.
-        Receive<HostRegistered>(_ => Timers.StartPeriodicTimer("register", RegisterTick.Instance, TimeSpan.FromSeconds(5)));
+        // Keep announcing every second (it costs one small message): a master that moved to another node learns
+        // of this host within a second of being up, and re-sends its assignments.
+        Receive<HostRegistered>(_ => { });
+        Receive<HostAssignments>(OnAssignments);
         Receive<ApplyApp>(OnApply);
         Receive<RemoveApp>(OnRemove);
         Receive<InstanceOp>(OnInstanceOp);
@@ -68,9 +70,33 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
         Timers.StartPeriodicTimer("register", RegisterTick.Instance, TimeSpan.FromSeconds(1));
     }
 
+    /// <summary>Reconciliation: run exactly what the master assigns here; stop apps no longer assigned.</summary>
+    private void OnAssignments(HostAssignments m)
+    {
+        var node = _settings.NodeName;
+        var wanted = m.Apps.Select(a => a.Spec.Name).ToHashSet();
+        var tasks = new List<Task>();
+        foreach (var (name, supervisor) in _apps.Where(a => !wanted.Contains(a.Key)).ToList())
+        {
+            _log.Info("{0} is no longer assigned to this host; stopping it", name);
+            _apps.Remove(name);
+            _gateway?.RemoveRouteAsync(name);
+            tasks.Add(supervisor.Ask<SupervisorProtocol.Done>(SupervisorProtocol.Shutdown.Instance, TimeSpan.FromMinutes(5)));
+        }
+        var self = Self;
+        foreach (var apply in m.Apps) tasks.Add(self.Ask<object>(apply, TimeSpan.FromMinutes(5)));
+        Task.WhenAll(tasks).ContinueWith(t => (object)(t.IsCompletedSuccessfully ? new HostDone(node, "*") : new HostFailed(node, "*", t.Exception!.GetBaseException().Message)))
+            .PipeTo(Sender);
+    }
+
     private void OnApply(ApplyApp m)
     {
-        if (!_apps.TryGetValue(m.Spec.Name, out var supervisor))
+        if (!_apps.TryGetValue(m.Spec.Name, out var supervisor) && m.Indices.Count == 0)
+        {
+            Sender.Tell(new HostDone(_settings.NodeName, m.Spec.Name));
+            return;
+        }
+        if (supervisor is null)
         {
             supervisor = Context.ActorOf(AppSupervisor.Props(m.Spec, _settings, _paths.Home.LogDir, _pids, _settings.NodeName, _gateway),
                 "app-" + Uri.EscapeDataString(m.Spec.Name) + "-" + Guid.NewGuid().ToString("N")[..6]);
@@ -90,11 +116,11 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
         {
             if (t.IsFaulted)
             {
-                sender.Tell(new Status.Failure(t.Exception!.GetBaseException()));
+                sender.Tell(new HostFailed(node, spec.Name, t.Exception!.GetBaseException().Message));
                 return;
             }
             supervisor.Ask<SupervisorProtocol.Done>(apply, TimeSpan.FromMinutes(5)).ContinueWith(d =>
-                sender.Tell(d.IsCompletedSuccessfully ? new HostDone(node, spec.Name) : new Status.Failure(d.Exception!)));
+                sender.Tell(d.IsCompletedSuccessfully ? new HostDone(node, spec.Name) : new HostFailed(node, spec.Name, d.Exception!.GetBaseException().Message)));
         });
     }
 
@@ -146,7 +172,7 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
         var node = _settings.NodeName;
         var timeout = TimeSpan.FromMinutes(5);
         supervisor.Ask<SupervisorProtocol.Done>(message, timeout)
-            .ContinueWith(t => t.IsCompletedSuccessfully ? new HostDone(node, app) : (object)new Status.Failure(t.Exception!.GetBaseException()))
+            .ContinueWith(t => t.IsCompletedSuccessfully ? new HostDone(node, app) : (object)new HostFailed(node, app, t.Exception!.GetBaseException().Message))
             .PipeTo(Sender);
     }
 

@@ -1,0 +1,125 @@
+using Akka.Actor;
+using Akka.DistributedData;
+using Akka.Event;
+using Pbm.Client.Contracts;
+using static Pbm.Runtime.Messages.HostProtocol;
+
+namespace Pbm.Runtime.Master;
+
+/// <summary>Hosts joining and leaving, placement, and the replicated state (see <see cref="ReplicatedState"/>).</summary>
+internal sealed partial class MasterActor
+{
+    private readonly HashSet<string> _lost = new(StringComparer.Ordinal);
+    private bool _graceOver;
+
+    /// <summary>
+    /// A host (re)registers: it gets the full list of what it should run (it starts what it lacks and stops
+    /// what is no longer its own: reconciliation), and pending instances may now have somewhere to go.
+    /// </summary>
+    private void OnRegister(RegisterHost m)
+    {
+        Sender.Tell(new HostRegistered(m.Node));
+        if (_hosts.TryGetValue(m.Node, out var known) && known.Equals(m.Agent)) return;
+        if (known is not null) Context.Unwatch(known);
+        _hosts[m.Node] = m.Agent;
+        _lost.Remove(m.Node);
+        Context.Watch(m.Agent);
+        _log.Info("host {0} registered", m.Node);
+        Replan($"host {m.Node} joined");
+        SendAssignments(m.Node);
+    }
+
+    private void SendAssignments(string node)
+    {
+        var assignments = new HostAssignments(_apps.Values.Where(a => a.Where.Values.Contains(node))
+            .Select(a => new ApplyApp(a.Spec, a.IndicesOn(node), a.Running)).ToList());
+        var self = Self;
+        _hosts[node].Ask<object>(assignments, TimeSpan.FromMinutes(5))
+            .ContinueWith(_ => new HostInitialised(node)).PipeTo(self);
+    }
+
+    /// <summary>A host agent died (its node was downed, left, or crashed): its instances go to the survivors.</summary>
+    private void OnHostTerminated(Terminated t)
+    {
+        var node = _hosts.FirstOrDefault(h => h.Value.Equals(t.ActorRef)).Key;
+        if (node is null) return;
+        _hosts.Remove(node);
+        _initialised.Remove(node);
+        _lost.Add(node);
+        _log.Warning("host {0} is gone; moving its instances to the other hosts", node);
+        Replan($"host {node} left");
+    }
+
+    /// <summary>Places every unplaced instance (and those of lost hosts); persists and applies what changed.</summary>
+    private void Replan(string why)
+    {
+        var changed = new List<(AppRecord Before, AppRecord After)>();
+        foreach (var app in _apps.Values.ToList())
+        {
+            var placed = PlaceApp(app);
+            if (SamePlacement(app.Where, placed.Where)) continue;
+            _apps[app.Spec.Name] = placed;
+            changed.Add((app, placed));
+        }
+        if (changed.Count == 0) return;
+        _log.Info("{0}: re-placed {1}", why, string.Join(", ", changed.Select(c => c.After.Spec.Name)));
+        try
+        {
+            Persist();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log.Error(e, "could not save the new placement");
+        }
+        foreach (var (before, after) in changed)
+            foreach (var node in HostsOf(before).Union(HostsOf(after)))
+                ApplyTo(node, after).ContinueWith(t =>
+                {
+                    if (t.IsFaulted) Context.System.Log.Warning("applying {0} on {1} failed: {2}", after.Spec.Name, node, t.Exception?.GetBaseException().Message);
+                });
+    }
+
+    /// <summary>The app with its instances placed (see <see cref="Placement"/>).</summary>
+    private AppRecord PlaceApp(AppRecord app)
+    {
+        // Until the grace period is over, hosts named in the placement are expected back (a full restart).
+        var keep = _hosts.Keys.ToHashSet(StringComparer.Ordinal);
+        if (!_graceOver)
+            foreach (var node in _apps.Values.SelectMany(a => a.Where.Values).Where(n => !_lost.Contains(n))) keep.Add(node);
+        var load = _apps.Values.Where(a => a.Spec.Name != app.Spec.Name).SelectMany(a => a.Where.Values)
+            .GroupBy(n => n).ToDictionary(g => g.Key, g => g.Count());
+        var placed = Placement.Place(app.Spec, app.Where, keep, _hosts.Keys.ToList(), load);
+        return app with { Placement = placed };
+    }
+
+    private static bool SamePlacement(IReadOnlyDictionary<int, string> a, IReadOnlyDictionary<int, string> b) =>
+        a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && v == kv.Value);
+
+    private static IEnumerable<string> HostsOf(AppRecord app) => app.Where.Values.Distinct();
+
+    /// <summary>Writes the state at a new revision: the local file at once (durable before we answer), a majority of nodes right after.</summary>
+    private void Persist()
+    {
+        _revision++;
+        var snapshot = new StateSnapshot(_revision, _apps.Values.ToList());
+        _store.Save(snapshot);
+        _replicator.Tell(ReplicatedState.Write(_cluster, snapshot, new WriteMajority(TimeSpan.FromSeconds(3))));
+    }
+
+    /// <summary>Another node holds a newer state than ours (a restarted cluster converging): adopt it.</summary>
+    private void OnReplicatedChange(Changed c)
+    {
+        var snapshot = ReplicatedState.FromJson(c.Get(ReplicatedState.Key).Value);
+        if (snapshot is null || snapshot.Revision <= _revision) return;
+        _log.Info("adopting replicated state at revision {0} (ours was {1})", snapshot.Revision, _revision);
+        _revision = snapshot.Revision;
+        _apps.Clear();
+        foreach (var app in snapshot.Apps) _apps[app.Spec.Name] = app;
+        foreach (var node in _hosts.Keys) SendAssignments(node);
+    }
+
+    private sealed record GraceOver
+    {
+        public static readonly GraceOver Instance = new();
+    }
+}
