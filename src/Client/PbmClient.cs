@@ -48,7 +48,7 @@ public sealed class PbmClient : IDisposable
         _http = new HttpClient(handler)
         {
             BaseAddress = endpoint.IsLocal ? new Uri("http://pbm.local/") : new Uri($"http://{endpoint.Host}:{endpoint.Port}/"),
-            Timeout = timeout ?? TimeSpan.FromMinutes(5),
+            Timeout = timeout ?? Timeout.InfiniteTimeSpan,
         };
         _http.DefaultRequestVersion = HttpVersion.Version11;
         if (endpoint.Token is { Length: > 0 } token)
@@ -96,6 +96,37 @@ public sealed class PbmClient : IDisposable
 
     public Task<OperationResult> DisconnectAsync(string target, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, $"api/apps/{Uri.EscapeDataString(target)}/disconnect", null, Json.OperationResult, ct);
+
+    public Task<ClusterInfo> ClusterAsync(CancellationToken ct = default) => SendAsync(HttpMethod.Get, "api/cluster", null, Json.ClusterInfo, ct);
+
+    /// <summary>join | leave | down an address, or down-unreachable (address ignored).</summary>
+    public Task<OperationResult> ClusterActAsync(string action, string? address, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, $"api/cluster/{action}", address is null ? null : Body(new ClusterAddressRequest(address), Json.ClusterAddressRequest), Json.OperationResult, ct);
+
+    public Task<List<HostInfo>> HostsAsync(CancellationToken ct = default) => SendAsync(HttpMethod.Get, "api/hosts", null, Json.ListHostInfo, ct);
+
+    public Task<ActorTree> ActorsAsync(int depth, CancellationToken ct = default) => SendAsync(HttpMethod.Get, $"api/actors?depth={depth}", null, Json.ActorTree, ct);
+
+    /// <summary>Membership events as the node sees them, one line each, until cancelled.</summary>
+    public async IAsyncEnumerable<string> ClusterTailAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "api/cluster/tail");
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e) when (IsUnreachable(e))
+        {
+            throw new DaemonUnreachableException($"no daemon answers at {Endpoint}", e);
+        }
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode) throw new PbmException($"the daemon answered {(int)response.StatusCode}", 1, (int)response.StatusCode);
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false));
+            while (await reader.ReadLineAsync(ct).ConfigureAwait(false) is { } line) yield return line;
+        }
+    }
 
     public Task<DumpResult> SaveAsync(string? name, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, "api/save", Body(new DumpRequest(name), Json.DumpRequest), Json.DumpResult, ct);

@@ -64,6 +64,8 @@ public static class AppSpecResolver
             Route = o.Route is null ? null : o.Route.StartsWith('/') ? o.Route : "/" + o.Route,
             RouteHost = o.RouteHost,
             Sticky = o.Sticky,
+            Hosts = o.Hosts is { Count: > 0 } ? o.Hosts : null,
+            MaxPerHost = o.MaxPerHost is < 1 ? throw new PbmException("--max-per-host must be at least 1") : o.MaxPerHost,
             Restart = new RestartPolicySpec
             {
                 AutoRestart = !o.NoAutoRestart,

@@ -23,6 +23,8 @@ public sealed record StartOptions
     public string? Route { get; init; }
     public string? RouteHost { get; init; }
     public bool Sticky { get; init; }
+    public IReadOnlyList<string>? Hosts { get; init; }
+    public int? MaxPerHost { get; init; }
     /// <summary>The caller's working directory; relative paths resolve against it.</summary>
     public required string CallerCwd { get; init; }
     /// <summary>The caller's environment, which instances inherit (as PM2 does).</summary>

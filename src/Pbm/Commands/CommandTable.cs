@@ -25,6 +25,8 @@ internal static class CommandTable
         new("route", true, "serve only paths under this prefix on the port (share a port between apps)"),
         new("route-host", true, "serve only requests for this Host on the port"),
         new("sticky", false, "keep each client on one instance (cookie)"),
+        new("hosts", true, "pin instances to these hosts (comma separated node names, see pbm hosts)"),
+        new("max-per-host", true, "at most N instances of the app on one host"),
     ];
 
     private static readonly OptionSpec Parallel = new("parallel", true, "instances replaced at a time (default 1)");
@@ -48,8 +50,15 @@ internal static class CommandTable
         ["kill"] = ([], "kill", "stop every app and the daemon"),
         ["save"] = ([], "save [name|file.json]", "write the app set to a dump (default PBM_HOME/dump.json)"),
         ["resurrect"] = ([], "resurrect [name|file.json]", "start the apps of a dump that are not running"),
-        ["daemon"] = ([new("foreground", false, "run in the foreground (systemd, containers)"), new("api", true, "also listen on TCP HOST:PORT (token required)")],
-            "daemon [--foreground] [--api HOST:PORT]", "run the daemon"),
+        ["daemon"] = ([new("foreground", false, "run in the foreground (systemd, containers)"), new("api", true, "also listen on TCP HOST:PORT (token required)"),
+                new("seeds", true, "join a cluster: seed nodes HOST:PORT,... (env PBM_SEEDS / CLUSTER_SEEDS)"),
+                new("cluster-ip", true, "address other nodes reach this one at (env CLUSTER_IP)"),
+                new("cluster-port", true, "Akka.Remote port of this node (env CLUSTER_PORT)")],
+            "daemon [--foreground] [--api HOST:PORT] [--seeds H:P,..]", "run the daemon (a cluster node with --seeds)"),
+        ["cluster"] = ([new("address", true, "member address (akka.tcp://pbm@HOST:PORT or HOST:PORT)", "-a")],
+            "cluster show|status|leader|join|leave|down|down-unreachable|tail [-a ADDR]", "cluster membership, as Petabridge.Cmd's cluster palette"),
+        ["hosts"] = ([], "hosts", "host agents with their load and instance counts"),
+        ["actor"] = ([new("depth", true, "levels to show (default 4)", "-d")], "actor hierarchy [-d N]", "the actors of the answering node"),
         ["version"] = ([], "version", "print the version"),
         ["help"] = ([], "help [command]", "show help"),
     };

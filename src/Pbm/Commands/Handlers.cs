@@ -29,6 +29,9 @@ internal static class Handlers
         "save" => DumpAsync(c, save: true),
         "resurrect" => DumpAsync(c, save: false),
         "daemon" => DaemonAsync(c),
+        "cluster" => ClusterCommands.RunAsync(c),
+        "hosts" => ClusterCommands.HostsAsync(c),
+        "actor" => ClusterCommands.ActorsAsync(c),
         "version" => Task.FromResult(Version()),
         _ => throw new UsageException($"unknown command '{c.Args.Command}'"),
     };
@@ -85,6 +88,8 @@ internal static class Handlers
             Route = a.Value("route"),
             RouteHost = a.Value("route-host"),
             Sticky = a.Has("sticky"),
+            Hosts = a.Value("hosts")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            MaxPerHost = a.Int("max-per-host"),
             CallerCwd = Environment.CurrentDirectory,
             CallerEnv = Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
                 .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? ""),
@@ -230,14 +235,16 @@ internal static class Handlers
     private static async Task<int> DaemonAsync(Context c)
     {
         NoPositionals(c);
-        var extra = c.Args.Value("api") is { } api ? new[] { "--api", api } : [];
-        if (c.Args.Has("foreground")) return DaemonLauncher.ExecForeground(c.Home, extra);
-        var ping = await DaemonLauncher.StartAsync(c.Home, c.Client, extra);
+        var extra = new List<string>();
+        foreach (var (option, flag) in new[] { ("api", "--api"), ("seeds", "--seeds"), ("cluster-ip", "--cluster-ip"), ("cluster-port", "--cluster-port") })
+            if (c.Args.Value(option) is { } value) extra.AddRange([flag, value]);
+        if (c.Args.Has("foreground")) return DaemonLauncher.ExecForeground(c.Home, [.. extra]);
+        var ping = await DaemonLauncher.StartAsync(c.Home, c.Client, [.. extra]);
         Console.Out.WriteLine($"daemon pid {ping.Pid} in {ping.Home}");
         return 0;
     }
 
-    private static int Print(Context c, OperationResult result)
+    internal static int Print(Context c, OperationResult result)
     {
         if (c.Json)
         {

@@ -146,6 +146,7 @@ public static class PbmDaemon
         var app = builder.Build();
         app.UseMiddleware<ApiTokenMiddleware>(token);
         ControlApi.Map(app, info);
+        ClusterApi.Map(app);
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             File.SetUnixFileMode(home.Socket, UnixFileMode.UserRead | UnixFileMode.UserWrite);

@@ -80,6 +80,12 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
         Receive<IUpdateFailure>(f => _log.Warning("state replication to a majority failed ({0}); kept locally, gossip will carry it", f.GetType().Name));
         Receive<GetReadiness>(_ => Sender.Tell(new Readiness(_hosts.Count > 0 && _initialised.Count > 0, _warnings.ToList())));
         Receive<GetApps>(_ => ReplyList(null));
+        Receive<GetHosts>(_ =>
+        {
+            var asks = _hosts.Values.Select(h => h.Ask<HostReport>(GetHostReport.Instance, _settings.AskTimeout)).ToList();
+            Task.WhenAll(asks).ContinueWith(_ => new Hosts(asks.Where(a => a.IsCompletedSuccessfully).Select(a => a.Result.Info).OrderBy(h => h.Node).ToList()))
+                .PipeTo(Sender);
+        });
         Receive<GetApp>(m => WithTarget(m.Target, (apps, _) => ReplyApp(apps[0].Spec.Name), allowAll: false));
         Receive<StartApp>(OnStartApp);
         Receive<StartExisting>(m => WithTarget(m.Target, (apps, index) => Operate(apps, index, "start", running: true)));

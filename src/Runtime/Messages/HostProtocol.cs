@@ -42,6 +42,14 @@ public static class HostProtocol
     /// <summary>A host could not do what was asked (the gateway port is taken...). Replaces Status.Failure across nodes.</summary>
     public sealed record HostFailed(string Node, string App, string Error) : IPbmMessage;
 
+    /// <summary>Answered with <see cref="HostReport"/>.</summary>
+    public sealed record GetHostReport : IPbmMessage
+    {
+        public static readonly GetHostReport Instance = new();
+    }
+
+    public sealed record HostReport(HostInfo Info) : IPbmMessage;
+
     /// <summary>The acknowledgement of Apply/Remove/InstanceOp.</summary>
     public sealed record HostDone(string Node, string App) : IPbmMessage;
 }

@@ -32,6 +32,14 @@ public static class MasterProtocol
 
     public sealed record GetApp(string Target) : ICommand, IPbmMessage;
 
+    /// <summary>Every registered host with its load; answered with a List of HostInfo wrapped in <see cref="Hosts"/>.</summary>
+    public sealed record GetHosts : ICommand, IPbmMessage
+    {
+        public static readonly GetHosts Instance = new();
+    }
+
+    public sealed record Hosts(IReadOnlyList<HostInfo> List) : IPbmMessage;
+
     /// <summary>Is the master ready (state loaded, a host registered)? Answered with <see cref="Readiness"/>.</summary>
     public sealed record GetReadiness : ICommand, IPbmMessage
     {

@@ -44,6 +44,7 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
         Receive<InstanceOp>(OnInstanceOp);
         Receive<ListInstances>(OnList);
         Receive<ReloadApp>(OnReload);
+        Receive<GetHostReport>(_ => OnHostReport());
         Receive<StopAllLocal>(_ =>
         {
             var tasks = _apps.Values.Select(s => s.Ask<SupervisorProtocol.Done>(SupervisorProtocol.Shutdown.Instance, TimeSpan.FromMinutes(5))).ToList();
@@ -122,6 +123,20 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
             supervisor.Ask<SupervisorProtocol.Done>(apply, TimeSpan.FromMinutes(5)).ContinueWith(d =>
                 sender.Tell(d.IsCompletedSuccessfully ? new HostDone(node, spec.Name) : new HostFailed(node, spec.Name, d.Exception!.GetBaseException().Message)));
         });
+    }
+
+    private void OnHostReport()
+    {
+        var node = _settings.NodeName;
+        var address = Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString();
+        var targets = _apps.Values.ToList();
+        var tasks = targets.Select(s => s.Ask<SupervisorProtocol.Instances>(SupervisorProtocol.GetInstances.Instance, _settings.AskTimeout)).ToList();
+        Task.WhenAll(tasks).ContinueWith(t =>
+        {
+            var all = t.IsCompletedSuccessfully ? t.Result.SelectMany(i => i.List).ToList() : [];
+            var (load1, total, available) = HostLoad.Read();
+            return new HostReport(new HostInfo(node, address, all.Count, all.Count(i => i.Status == InstanceStatus.Online), load1, total, available, Environment.ProcessorCount));
+        }).PipeTo(Sender);
     }
 
     private void OnReload(ReloadApp m)
