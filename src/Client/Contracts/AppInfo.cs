@@ -7,4 +7,6 @@ public sealed record AppInfo
     /// <summary>False after <c>pbm stop</c>: the app is kept but nothing runs.</summary>
     public bool Running { get; init; } = true;
     public IReadOnlyList<InstanceInfo> Instances { get; init; } = [];
+    /// <summary>The load of the hosts that answered.</summary>
+    public IReadOnlyList<HostStats> Hosts { get; init; } = [];
 }

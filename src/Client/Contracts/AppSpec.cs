@@ -39,6 +39,12 @@ public sealed record AppSpec
     /// <summary>Time between the stop signal and SIGKILL, in ms. Default 5000.</summary>
     public int KillTimeoutMs { get; init; } = 5000;
 
+    /// <summary>How stdout and stderr are captured, timestamped and rotated.</summary>
+    public LogSpec Logs { get; init; } = new();
+
+    /// <summary>Restart an instance gracefully when its process tree's resident memory passes this many bytes. Null: no limit.</summary>
+    public long? MaxMemoryBytes { get; init; }
+
     /// <summary>A version label, bumped on every change of the spec. Starts at 1.</summary>
     public int Version { get; init; } = 1;
 }

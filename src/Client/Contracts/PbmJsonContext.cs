@@ -21,6 +21,8 @@ namespace Pbm.Client.Contracts;
 [JsonSerializable(typeof(DumpRequest))]
 [JsonSerializable(typeof(RestartRequest))]
 [JsonSerializable(typeof(ApiError))]
+[JsonSerializable(typeof(LogEntry))]
+[JsonSerializable(typeof(HostStats))]
 [JsonSerializable(typeof(OperationResult))]
 [JsonSerializable(typeof(PingResult))]
 [JsonSerializable(typeof(ListResult))]

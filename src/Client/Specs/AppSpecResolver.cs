@@ -34,6 +34,14 @@ public static class AppSpecResolver
         var signal = o.KillSignal is null ? "SIGTERM" : Signals.Normalize(o.KillSignal)
             ?? throw new PbmException($"--kill-signal {o.KillSignal}: unknown signal");
 
+        var logFormat = o.LogFormat ?? LogFormats.Text;
+        if (logFormat is not (LogFormats.Text or LogFormats.Json)) throw new PbmException($"--log-format {o.LogFormat}: expected text or json");
+        long? logMax = o.LogMaxSize is null ? null : ByteSize.Parse(o.LogMaxSize) ?? throw new PbmException($"--log-max-size {o.LogMaxSize}: expected a size such as 512K, 10M or 1G");
+        if (logMax is < 1024) throw new PbmException($"--log-max-size {o.LogMaxSize}: at least 1K");
+        if (o.LogMaxFiles is < 1 or > 1000) throw new PbmException($"--log-max-files {o.LogMaxFiles}: between 1 and 1000");
+        long? maxMemory = o.MaxMemory is null ? null : ByteSize.Parse(o.MaxMemory) ?? throw new PbmException($"--max-memory {o.MaxMemory}: expected a size such as 300M or 1G");
+        if (maxMemory is < 1024 * 1024) throw new PbmException($"--max-memory {o.MaxMemory}: at least 1M");
+
         var (script, command, args, interpreter, defaultName, cwd) = ResolveTarget(o, cwdBase);
         var name = o.Name ?? defaultName;
         ValidateName(name);
@@ -50,6 +58,8 @@ public static class AppSpecResolver
             Instances = instances,
             KillSignal = signal,
             KillTimeoutMs = o.KillTimeoutMs ?? 5000,
+            Logs = new LogSpec { Time = !o.NoTime, Format = logFormat, MaxBytes = logMax, MaxFiles = o.LogMaxFiles },
+            MaxMemoryBytes = maxMemory,
             Restart = new RestartPolicySpec
             {
                 AutoRestart = !o.NoAutoRestart,

@@ -17,6 +17,11 @@ public sealed record StartOptions
     public IReadOnlyList<int> StopExitCodes { get; init; } = [];
     public string? KillSignal { get; init; }
     public int? KillTimeoutMs { get; init; }
+    public bool NoTime { get; init; }
+    public string? LogFormat { get; init; }
+    public string? LogMaxSize { get; init; }
+    public int? LogMaxFiles { get; init; }
+    public string? MaxMemory { get; init; }
     /// <summary>The caller's working directory; relative paths resolve against it.</summary>
     public required string CallerCwd { get; init; }
     /// <summary>The caller's environment, which instances inherit (as PM2 does).</summary>

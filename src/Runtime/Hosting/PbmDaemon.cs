@@ -99,6 +99,10 @@ public static class PbmDaemon
             }
         });
         builder.Services.AddSingleton(settings);
+        var logHub = new LogHub(home.LogDir, settings.FollowBuffer);
+        var metrics = new Metrics.MetricsBoard();
+        builder.Services.AddSingleton(logHub);
+        builder.Services.AddSingleton(metrics);
         var info = new DaemonInfo(home, DateTimeOffset.UtcNow, typeof(PbmDaemon).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
         builder.Services.AddSingleton(info);
         builder.Services.AddAkka("pbm", (akka, _) =>
@@ -109,7 +113,7 @@ public static class PbmDaemon
                 l.ClearLoggers();
                 l.AddLoggerFactory();
             });
-            akka.WithPbmNode(settings, new PbmNodeOptions { Home = home, StartupWarnings = warnings });
+            akka.WithPbmNode(settings, new PbmNodeOptions { Home = home, StartupWarnings = warnings, Logs = logHub, Metrics = metrics });
             akka.AddStartup((system, registry) =>
             {
                 // systemctl stop / SIGTERM: stop every instance gracefully; desired state stays, so the apps

@@ -279,7 +279,7 @@ internal sealed class MasterActor : ReceiveActor
         var timeout = _settings.AskTimeout;
         Task.WhenAll(tasks).ContinueWith(async t =>
         {
-            var instances = await CollectAsync(hosts, app, timeout).ConfigureAwait(false);
+            var (instances, _) = await CollectAsync(hosts, app, timeout).ConfigureAwait(false);
             if (t.IsFaulted)
                 return (object)new Failed($"{message}, but a host did not confirm in time: {t.Exception!.InnerException?.Message}", 504);
             return new OperationResult(message, instances);
@@ -291,7 +291,7 @@ internal sealed class MasterActor : ReceiveActor
         var records = _apps.Values.OrderBy(a => a.Spec.Name).ToList();
         var warnings = _warnings.ToList();
         CollectAsync(_hosts.Values.ToList(), app, _settings.AskTimeout)
-            .ContinueWith(t => new ListResult(records.Select(r => ToInfo(r, t.Result)).ToList(), warnings))
+            .ContinueWith(t => new ListResult(records.Select(r => ToInfo(r, t.Result.Instances)).ToList(), warnings) { Hosts = t.Result.Hosts })
             .PipeTo(Sender);
     }
 
@@ -299,7 +299,7 @@ internal sealed class MasterActor : ReceiveActor
     {
         var record = _apps[app];
         CollectAsync(_hosts.Values.ToList(), app, _settings.AskTimeout)
-            .ContinueWith(t => ToInfo(record, t.Result))
+            .ContinueWith(t => ToInfo(record, t.Result.Instances) with { Hosts = t.Result.Hosts })
             .PipeTo(Sender);
     }
 
@@ -310,7 +310,7 @@ internal sealed class MasterActor : ReceiveActor
         Instances = all.Where(i => i.App == record.Spec.Name).OrderBy(i => i.Index).ToList(),
     };
 
-    private static async Task<IReadOnlyList<InstanceInfo>> CollectAsync(IReadOnlyList<IActorRef> hosts, string? app, TimeSpan timeout)
+    private static async Task<(IReadOnlyList<InstanceInfo> Instances, IReadOnlyList<HostStats> Hosts)> CollectAsync(IReadOnlyList<IActorRef> hosts, string? app, TimeSpan timeout)
     {
         var asks = hosts.Select(h => h.Ask<HostInstances>(new ListInstances(app), timeout)).ToList();
         try
@@ -321,7 +321,8 @@ internal sealed class MasterActor : ReceiveActor
         {
             // An unreachable host contributes nothing; the others still answer.
         }
-        return asks.Where(a => a.IsCompletedSuccessfully).SelectMany(a => a.Result.Instances).ToList();
+        var answered = asks.Where(a => a.IsCompletedSuccessfully).Select(a => a.Result).ToList();
+        return (answered.SelectMany(a => a.Instances).ToList(), answered.Where(a => a.Stats is not null).Select(a => a.Stats!).ToList());
     }
 
     private sealed record HostInitialised(string Node);

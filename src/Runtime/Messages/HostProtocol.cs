@@ -26,7 +26,7 @@ public static class HostProtocol
     /// <summary>Answered with <see cref="HostInstances"/>: every instance this host runs (of one app when set).</summary>
     public sealed record ListInstances(string? App);
 
-    public sealed record HostInstances(string Node, IReadOnlyList<InstanceInfo> Instances);
+    public sealed record HostInstances(string Node, IReadOnlyList<InstanceInfo> Instances, HostStats? Stats = null);
 
     /// <summary>The acknowledgement of Apply/Remove/InstanceOp.</summary>
     public sealed record HostDone(string Node, string App);

@@ -14,12 +14,14 @@ namespace Pbm.Runtime.Supervision;
 /// restart policy: a worker whose process exited fails, and the strategy restarts it (at once after a stable
 /// run, with exponential backoff after an unstable one), stops it (autorestart off, a stop exit code), or
 /// stops it as errored after max-restarts unstable starts in a row. The supervisor keeps every instance's
-/// record (restarts, last exit, reason) so `pbm list` answers without asking the workers.
+/// record (restarts, last exit, reason, recent events) so `pbm list` answers without asking the workers; metrics
+/// and log drop counts are read from the node's shared boards. A worker over --max-memory is restarted gracefully.
 /// </summary>
 internal sealed class AppSupervisor : ReceiveActor
 {
     private readonly PbmSettings _settings;
-    private readonly string _logDir;
+    private readonly Logs.LogHub _logs;
+    private readonly Metrics.MetricsBoard _metrics;
     private readonly PidRegistry _pids;
     private readonly string _node;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -29,12 +31,13 @@ internal sealed class AppSupervisor : ReceiveActor
     private AppSpec _spec;
     private RestartPolicy _policy;
 
-    public AppSupervisor(AppSpec spec, PbmSettings settings, string logDir, PidRegistry pids, string node)
+    public AppSupervisor(AppSpec spec, PbmSettings settings, Logs.LogHub logs, Metrics.MetricsBoard metrics, PidRegistry pids, string node)
     {
         _spec = spec;
         _settings = settings;
         _policy = settings.PolicyFor(spec);
-        _logDir = logDir;
+        _logs = logs;
+        _metrics = metrics;
         _pids = pids;
         _node = node;
 
@@ -45,6 +48,8 @@ internal sealed class AppSupervisor : ReceiveActor
         Receive<Shutdown>(_ => OnShutdown());
         Receive<GetInstances>(_ => Sender.Tell(new Instances(_spec.Name, _slots.Values.OrderBy(s => s.Index).Select(Info).ToList())));
         Receive<InstanceUpdated>(OnUpdated);
+        Receive<MemoryExceeded>(OnMemoryExceeded);
+        Receive<WorkerStopped>(_ => { });
         Receive<AwaitLaunch>(m =>
         {
             _launchWaiters.Add((m.Indices.ToHashSet(), m.ReplyTo));
@@ -56,8 +61,8 @@ internal sealed class AppSupervisor : ReceiveActor
         });
     }
 
-    public static Props Props(AppSpec spec, PbmSettings settings, string logDir, PidRegistry pids, string node) =>
-        Akka.Actor.Props.Create(() => new AppSupervisor(spec, settings, logDir, pids, node));
+    public static Props Props(AppSpec spec, PbmSettings settings, Logs.LogHub logs, Metrics.MetricsBoard metrics, PidRegistry pids, string node) =>
+        Akka.Actor.Props.Create(() => new AppSupervisor(spec, settings, logs, metrics, pids, node));
 
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(maxNrOfRetries: -1, withinTimeMilliseconds: -1, localOnlyDecider: Decide, loggingEnabled: false);
@@ -73,6 +78,9 @@ internal sealed class AppSupervisor : ReceiveActor
         if (!_slots.TryGetValue(e.Index, out var slot)) return Directive.Stop;
         slot.LastExit = e.Exit;
         slot.Pid = null;
+        slot.Record(e.StartFailed
+            ? $"failed to start: {e.Exit.Detail}"
+            : $"exited with code {e.Exit.Code}{(e.Exit.Signal is null ? "" : $" ({e.Exit.Signal})")} after {e.Exit.UptimeMs} ms", Keep);
         var uptime = e.StartFailed ? TimeSpan.Zero : TimeSpan.FromMilliseconds(e.Exit.UptimeMs);
         var decision = _policy.Decide(slot.Unstable, e.Exit.Code, uptime, _random.NextDouble());
         slot.Unstable = decision.Unstable;
@@ -84,6 +92,7 @@ internal sealed class AppSupervisor : ReceiveActor
                 e.NextStartDelay = decision.Delay;
                 slot.Status = decision.Delay > TimeSpan.Zero ? InstanceStatus.WaitingRestart : InstanceStatus.Launching;
                 slot.NextStartAt = DateTimeOffset.UtcNow + decision.Delay;
+                slot.Record($"restart #{slot.Restarts} in {(int)decision.Delay.TotalMilliseconds} ms (unstable starts in a row: {decision.Unstable})", Keep);
                 _log.Info("{0}:{1} restart #{2} in {3} ms (unstable starts in a row: {4})",
                     _spec.Name, e.Index, slot.Restarts, (int)decision.Delay.TotalMilliseconds, decision.Unstable);
                 return Directive.Restart;
@@ -91,12 +100,14 @@ internal sealed class AppSupervisor : ReceiveActor
                 slot.Status = InstanceStatus.Stopped;
                 slot.Reason = decision.Reason;
                 _log.Info("{0}:{1} not restarted: {2}", _spec.Name, e.Index, decision.Reason);
+                slot.Record($"not restarted: {decision.Reason}", Keep);
                 Self.Tell(new AwaitLaunch([], ActorRefs.Nobody));
                 return Directive.Stop;
             default:
                 slot.Status = InstanceStatus.Errored;
                 slot.Reason = decision.Reason;
                 _log.Warning("{0}:{1} errored: {2}; last exit code {3}", _spec.Name, e.Index, decision.Reason, e.Exit.Code);
+                slot.Record($"errored: {decision.Reason}", Keep);
                 Self.Tell(new AwaitLaunch([], ActorRefs.Nobody));
                 return Directive.Stop;
         }
@@ -167,6 +178,7 @@ internal sealed class AppSupervisor : ReceiveActor
             slot.Unstable = 0;
             slot.Reason = null;
             slot.Restarts++;
+            slot.Record("restart requested", Keep);
             all.Add(slot.Index);
             if (slot.Worker is null) Spawn(slot);
             else running.Add(slot);
@@ -218,13 +230,31 @@ internal sealed class AppSupervisor : ReceiveActor
     {
         slot.Status = InstanceStatus.Launching;
         var name = $"{slot.Index}-{Guid.NewGuid():N}"[..16];
-        slot.Worker = Context.ActorOf(ProcessWorker.Props(_spec, slot.Index, _logDir, _pids), name);
+        slot.Worker = Context.ActorOf(ProcessWorker.Props(_spec, slot.Index, _settings, _logs, _metrics, _pids), name);
         Context.Watch(slot.Worker);
+    }
+
+    private int Keep => _settings.EventsKept;
+
+    private void OnMemoryExceeded(MemoryExceeded m)
+    {
+        if (!_slots.TryGetValue(m.Index, out var slot) || !Equals(slot.Worker, m.Worker) || slot.Status != InstanceStatus.Online) return;
+        slot.Restarts++;
+        var text = $"memory {Client.Specs.ByteSize.Format(m.Rss)} over the limit of {Client.Specs.ByteSize.Format(m.Limit)}: graceful restart #{slot.Restarts}";
+        slot.Record(text, Keep);
+        _log.Warning("{0}:{1} {2}", _spec.Name, m.Index, text);
+        m.Worker.Tell(WorkerProtocol.Restart.Instance);
     }
 
     private void OnUpdated(InstanceUpdated u)
     {
         if (!_slots.TryGetValue(u.Index, out var slot) || !Equals(slot.Worker, u.Worker)) return;
+        if (u.Status != slot.Status || u.Pid != slot.Pid)
+        {
+            if (u.Status == InstanceStatus.Online) slot.Record($"started pid {u.Pid}", Keep);
+            else if (u.Status == InstanceStatus.Stopping) slot.Record($"stopping pid {u.Pid} ({_spec.KillSignal})", Keep);
+            else if (u.Status == InstanceStatus.Stopped && slot.Status != InstanceStatus.Stopped) slot.Record("stopped", Keep);
+        }
         slot.Status = u.Status;
         slot.Pid = u.Pid;
         slot.StartedAt = u.StartedAt;
@@ -235,20 +265,32 @@ internal sealed class AppSupervisor : ReceiveActor
     /// <summary>Answer <paramref name="ReplyTo"/> once these instances have left "launching".</summary>
     private sealed record AwaitLaunch(IReadOnlyList<int> Indices, IActorRef ReplyTo);
 
-    private InstanceInfo Info(InstanceSlot s) => new()
+    private InstanceInfo Info(InstanceSlot s)
     {
-        Id = $"{_spec.Name}:{s.Index}",
-        App = _spec.Name,
-        Index = s.Index,
-        Host = _node,
-        Status = s.Status,
-        Pid = s.Pid,
-        StartedAt = s.Status == InstanceStatus.Online || s.Status == InstanceStatus.Stopping ? s.StartedAt : null,
-        Restarts = s.Restarts,
-        UnstableRestarts = s.Unstable,
-        LastExit = s.LastExit,
-        Reason = s.Reason,
-        NextStartAt = s.Status == InstanceStatus.WaitingRestart ? s.NextStartAt : null,
-        Version = _spec.Version,
-    };
+        var running = s.Status is InstanceStatus.Online or InstanceStatus.Stopping;
+        var tree = running ? _metrics.Tree(s.Pid) : null;
+        var logStats = _logs.PeekStats(_spec.Name, s.Index);
+        return new InstanceInfo
+        {
+            Id = $"{_spec.Name}:{s.Index}",
+            App = _spec.Name,
+            Index = s.Index,
+            Host = _node,
+            Status = s.Status,
+            Pid = s.Pid,
+            StartedAt = s.Status == InstanceStatus.Online || s.Status == InstanceStatus.Stopping ? s.StartedAt : null,
+            Restarts = s.Restarts,
+            UnstableRestarts = s.Unstable,
+            LastExit = s.LastExit,
+            Reason = s.Reason,
+            NextStartAt = s.Status == InstanceStatus.WaitingRestart ? s.NextStartAt : null,
+            Version = _spec.Version,
+            Cpu = tree is { } t ? Math.Round(t.Cpu, 1) : null,
+            Memory = tree?.Rss,
+            Processes = tree?.Processes,
+            LogDropped = logStats?.Dropped ?? 0,
+            LogError = logStats?.Error,
+            Events = s.Events.ToList(),
+        };
+    }
 }
