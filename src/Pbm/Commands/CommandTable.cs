@@ -19,12 +19,26 @@ internal static class CommandTable
         new("stop-exit-codes", true, "exit codes that mean done, comma separated"),
         new("kill-signal", true, "stop signal sent to the process group (default SIGTERM)"),
         new("kill-timeout", true, "time before SIGKILL when stopping (default 5s)"),
+        new("max-memory", true, "restart an instance gracefully when its process tree passes this memory (300M, 1G)"),
+        new("no-time", false, "do not prefix log lines with the time"),
+        new("log-format", true, "text (default) or json: one JSON object per line"),
+        new("log-max-size", true, "rotate a log file past this size (default 10M)"),
+        new("log-max-files", true, "log files kept per stream, the current one included (default 5)"),
+    ];
+
+    public static readonly OptionSpec[] LogsOptions =
+    [
+        new("lines", true, "lines of each instance to show first (default 15)", "-n"),
+        new("follow", false, "then print new lines as they come, across restarts, until Ctrl+C", "-f"),
+        new("err", false, "stderr only"),
+        new("out", false, "stdout only"),
+        new("raw", false, "the lines only, without id and time"),
     ];
 
     public static readonly Dictionary<string, (OptionSpec[] Options, string Usage, string Help)> Commands = new()
     {
         ["start"] = (StartOptions, "start <script|dir|package.json|app> [options] [-- args]", "start an app (or a stopped one by name)"),
-        ["list"] = ([], "list", "every instance: id, app, host, pid, status, uptime, restarts"),
+        ["list"] = ([], "list", "every instance: id, app, host, pid, status, uptime, restarts, cpu, memory"),
         ["ls"] = ([], "ls", "same as list"),
         ["show"] = ([], "show <app|app:N>", "an app's spec, instances, last exits and reasons"),
         ["stop"] = ([], "stop <app|app:N|all>", "stop instances gracefully (kept in the list)"),
@@ -32,6 +46,9 @@ internal static class CommandTable
         ["delete"] = ([], "delete <app|all>", "stop and forget apps"),
         ["del"] = ([], "del <app|all>", "same as delete"),
         ["scale"] = ([], "scale <app> <N|+N|-N>", "resize an app"),
+        ["logs"] = (LogsOptions, "logs [app|app:N] [--lines N] [--follow] [--err|--out] [--raw]", "the last lines of each instance, merged by time; --follow streams"),
+        ["flush"] = ([], "flush [app|app:N]", "empty log files (of every app when none is given)"),
+        ["monit"] = ([], "monit", "live view of every instance's cpu, memory and latest log lines"),
         ["ping"] = ([], "ping", "start the daemon if needed and show it"),
         ["kill"] = ([], "kill", "stop every app and the daemon"),
         ["save"] = ([], "save [name|file.json]", "write the app set to a dump (default PBM_HOME/dump.json)"),

@@ -20,6 +20,9 @@ internal static class Handlers
         "restart" => OperateAsync(c, "restart", (cl, t) => cl.RestartAsync(t)),
         "delete" or "del" => OperateAsync(c, "delete", (cl, t) => cl.DeleteAsync(t)),
         "scale" => ScaleAsync(c),
+        "logs" => LogsCommand.RunAsync(c),
+        "flush" => FlushAsync(c),
+        "monit" => Monit.RunAsync(c),
         "ping" => PingAsync(c),
         "kill" => KillAsync(c),
         "save" => DumpAsync(c, save: true),
@@ -75,6 +78,11 @@ internal static class Handlers
             StopExitCodes = stopCodes,
             KillSignal = a.Value("kill-signal"),
             KillTimeoutMs = a.DurationMs("kill-timeout"),
+            MaxMemory = a.Value("max-memory"),
+            NoTime = a.Has("no-time"),
+            LogFormat = a.Value("log-format"),
+            LogMaxSize = a.Value("log-max-size"),
+            LogMaxFiles = a.Int("log-max-files"),
             CallerCwd = Environment.CurrentDirectory,
             CallerEnv = Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
                 .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? ""),
@@ -94,6 +102,7 @@ internal static class Handlers
             return 0;
         }
         var instances = list.Apps.SelectMany(x => x.Instances).ToList();
+        c.Warnings.AddRange(instances.Where(i => i.LogError is not null).Select(i => $"{i.Id}: {i.LogError}").Where(w => !c.Warnings.Contains(w)));
         if (list.Apps.Count == 0) Console.Out.WriteLine("no apps (pbm start <script> starts one)");
         else Console.Out.Write(Views.Instances(instances));
         return 0;
@@ -112,6 +121,14 @@ internal static class Handlers
     {
         var target = OneTarget(c, verb);
         var result = await c.CallAsync(cl => call(cl, target));
+        return Print(c, result);
+    }
+
+    private static async Task<int> FlushAsync(Context c)
+    {
+        if (c.Args.Positionals.Count > 1) throw new UsageException("usage: pbm flush [app|app:N]");
+        var target = c.Args.Positionals.FirstOrDefault();
+        var result = await c.CallAsync(cl => cl.FlushAsync(target));
         return Print(c, result);
     }
 

@@ -44,9 +44,12 @@ internal static class LogsApi
             var streams = stream is null ? new[] { "out", "err" } : [stream];
             var tail = new List<LogEntry>();
             foreach (var (a, i) in instances)
-            foreach (var s in streams)
-                tail.AddRange(LogTail.Read(s == "out" ? hub.OutPath(a, i) : hub.ErrPath(a, i), a, i, s, lines));
-            var merged = tail.Select((e, n) => (e, n)).OrderBy(x => x.e.At ?? DateTimeOffset.MinValue).ThenBy(x => x.n).Select(x => x.e).ToList();
+            {
+                // The last N lines of the instance, whichever stream they came from.
+                var mine = streams.SelectMany(s => LogTail.Read(s == "out" ? hub.OutPath(a, i) : hub.ErrPath(a, i), a, i, s, lines)).ToList();
+                tail.AddRange(mine.Count <= lines ? mine : ByTime(mine).Skip(mine.Count - lines));
+            }
+            var merged = ByTime(tail);
             var lastSeen = new Dictionary<(string, int, string), DateTimeOffset>();
             foreach (var e in merged)
                 if (e.At is { } at) lastSeen[(e.App, e.Index, e.Stream)] = at;
@@ -126,6 +129,10 @@ internal static class LogsApi
                 return ([], null, null, Error($"unexpected answer {answer.GetType().Name}", 500));
         }
     }
+
+    /// <summary>Sorted by time, stable (lines without time keep their file order, first).</summary>
+    private static List<LogEntry> ByTime(List<LogEntry> entries) =>
+        entries.Select((e, n) => (e, n)).OrderBy(x => x.e.At ?? DateTimeOffset.MinValue).ThenBy(x => x.n).Select(x => x.e).ToList();
 
     private static async Task WriteAsync(Stream body, LogEntry entry, CancellationToken ct)
     {
