@@ -13,11 +13,17 @@ internal static class LogFiles
         var dir = System.IO.Path.GetDirectoryName(current)!;
         var name = System.IO.Path.GetFileName(current);
         var rotated = Directory.Exists(dir)
-            ? Directory.GetFiles(dir, name + ".*").Select(f => (f, n: int.Parse(f[(f.LastIndexOf('.') + 1)..]))).OrderByDescending(x => x.n).Select(x => x.f).ToList()
+            ? Directory.GetFiles(dir, name + ".*")
+                .Select(f => (f, ok: int.TryParse(f[(f.LastIndexOf('.') + 1)..], out var n), n))
+                .Where(x => x.ok).OrderByDescending(x => x.n).Select(x => x.f).ToList()
             : [];
         if (File.Exists(current)) rotated.Add(current);
         return rotated;
     }
+
+    /// <summary>Every line kept for the stream, oldest first, across rotated files.</summary>
+    public static List<string> All(string home, string app, int index, string stream) =>
+        Chain(home, app, index, stream).SelectMany(Lines).ToList();
 
     public static string[] Lines(string path) => File.Exists(path) ? File.ReadAllLines(path) : [];
 
