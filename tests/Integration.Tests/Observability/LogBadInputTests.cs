@@ -74,7 +74,8 @@ public sealed class LogBadInputTests
         var lines = LogFiles.All(box.Home, "longline", 0, "out");
         var pieces = lines.SkipLast(1).Select(LogFiles.Text).ToList();
         Assert.Equal(10 * 1024 * 1024, pieces.Sum(p => p.Length));
-        Assert.All(pieces, p => Assert.InRange(p.Length, 1, 64 * 1024));
+        Assert.All(pieces, p => Assert.InRange(p.Length, 0, 64 * 1024));
+        Assert.True(pieces.Count >= 160, $"{pieces.Count} pieces");
         Assert.All(pieces, p => Assert.True(p.All(ch => ch == 'x')));
         Assert.Equal(InstanceStatus.Online, (await box.InstancesAsync("longline"))[0].Status);
         Assert.InRange(DaemonRssMb(box.Home), 1, 400);

@@ -46,7 +46,9 @@ public sealed class LogCaptureTests
         // The daemon's log tells the story with reasons.
         var daemonLog = await File.ReadAllTextAsync(Path.Combine(box.Home, "pbm.log"));
         Assert.Contains("printer:0 started pid", daemonLog);
-        Assert.Contains("printer:0 not restarted: autorestart is off", daemonLog);
+        Assert.Contains("printer:0 not restarted: exited; autorestart is off", daemonLog);
+        Assert.Contains("printer:0 pid", daemonLog);
+        Assert.Contains("exited with code 1 after", daemonLog);
         var events = (await box.ShowAsync("printer")).Instances[0].Events.Select(e => e.Text).ToList();
         Assert.Contains(events, e => e.StartsWith("started pid", StringComparison.Ordinal));
         Assert.Contains(events, e => e.StartsWith("exited with code 1", StringComparison.Ordinal));
