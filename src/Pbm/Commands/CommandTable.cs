@@ -46,7 +46,7 @@ internal static class CommandTable
         ["delete"] = ([], "delete <app|all>", "stop and forget apps"),
         ["del"] = ([], "del <app|all>", "same as delete"),
         ["scale"] = ([], "scale <app> <N|+N|-N>", "resize an app"),
-        ["logs"] = (LogsOptions, "logs [app|app:N] [--lines N] [--follow] [--err|--out] [--raw]", "the last lines of each instance, merged by time; --follow streams"),
+        ["logs"] = (LogsOptions, "logs [app|app:N] [-n N] [-f] [--err|--out] [--raw]", "the last lines of each instance, merged by time; --follow streams"),
         ["flush"] = ([], "flush [app|app:N]", "empty log files (of every app when none is given)"),
         ["monit"] = ([], "monit", "live view of every instance's cpu, memory and latest log lines"),
         ["ping"] = ([], "ping", "start the daemon if needed and show it"),
