@@ -138,6 +138,76 @@ public sealed class PbmClient : IDisposable
     public Task<OperationResult> KillAsync(CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, "api/kill", null, Json.OperationResult, ct);
 
+    /// <summary>Empties the log files of an app, an instance, or every app (target null).</summary>
+    public Task<OperationResult> FlushAsync(string? target, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, target is null ? "api/logs/flush" : $"api/logs/flush?target={Uri.EscapeDataString(target)}", null, Json.OperationResult, ct);
+
+    /// <summary>
+    /// The last <paramref name="lines"/> lines of each instance (of <paramref name="target"/>, or of every app), merged
+    /// by time; with <paramref name="follow"/>, then every new line until <paramref name="ct"/> is cancelled.
+    /// <paramref name="stream"/> is "out", "err" or null for both.
+    /// </summary>
+    public async IAsyncEnumerable<LogEntry> LogsAsync(string? target, int lines, string? stream, bool follow,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        var query = new StringBuilder("api/logs?lines=").Append(lines);
+        if (target is not null) query.Append("&target=").Append(Uri.EscapeDataString(target));
+        if (stream is not null) query.Append("&stream=").Append(stream);
+        if (follow) query.Append("&follow=true");
+        using var request = new HttpRequestMessage(HttpMethod.Get, query.ToString());
+        HttpResponseMessage response;
+        try
+        {
+            // Headers only: the body streams for as long as the caller follows (HttpClient.Timeout stops at the headers).
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e) when (IsUnreachable(e) || (Endpoint.IsLocal && e.StatusCode is null))
+        {
+            throw new DaemonUnreachableException($"no daemon answers at {Endpoint}", e);
+        }
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                var bytes = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
+                throw Failure(response, bytes);
+            }
+            await using var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+            using var reader = new StreamReader(body, Encoding.UTF8);
+            while (true)
+            {
+                string? line;
+                try
+                {
+                    line = await reader.ReadLineAsync(ct).ConfigureAwait(false);
+                }
+                catch (IOException) when (!ct.IsCancellationRequested)
+                {
+                    throw new PbmException($"lost the daemon at {Endpoint}");
+                }
+                if (line is null) yield break;
+                if (line.Length == 0) continue;
+                var entry = JsonSerializer.Deserialize(line, Json.LogEntry);
+                if (entry is not null) yield return entry;
+            }
+        }
+    }
+
+    private PbmException Failure(HttpResponseMessage response, byte[] bytes)
+    {
+        var status = (int)response.StatusCode;
+        if (response.StatusCode == HttpStatusCode.Unauthorized)
+            return new PbmException($"unauthorized: {Endpoint} refused the token (pass --token T or PBM_TOKEN; the token is in PBM_HOME/token on that node)", 1, status);
+        try
+        {
+            return new PbmException(JsonSerializer.Deserialize(bytes, Json.ApiError)?.Error ?? Encoding.UTF8.GetString(bytes), 1, status);
+        }
+        catch (JsonException)
+        {
+            return new PbmException($"daemon answered {status}: {Encoding.UTF8.GetString(bytes)}", 1, status);
+        }
+    }
+
     private static ByteArrayContent Body<T>(T value, JsonTypeInfo<T> info)
     {
         var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(value, info));
@@ -166,19 +236,7 @@ public sealed class PbmClient : IDisposable
             var bytes = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
             if (response.IsSuccessStatusCode)
                 return JsonSerializer.Deserialize(bytes, info) ?? throw new PbmException("empty answer from the daemon");
-            var status = (int)response.StatusCode;
-            if (response.StatusCode == HttpStatusCode.Unauthorized)
-                throw new PbmException($"unauthorized: {Endpoint} refused the token (pass --token T or PBM_TOKEN; the token is in PBM_HOME/token on that node)", 1, status);
-            string message;
-            try
-            {
-                message = JsonSerializer.Deserialize(bytes, Json.ApiError)?.Error ?? Encoding.UTF8.GetString(bytes);
-            }
-            catch (JsonException)
-            {
-                message = $"daemon answered {status}: {Encoding.UTF8.GetString(bytes)}";
-            }
-            throw new PbmException(message, 1, status);
+            throw Failure(response, bytes);
         }
     }
 

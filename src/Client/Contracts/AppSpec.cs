@@ -62,6 +62,11 @@ public sealed record AppSpec
 
     /// <summary>At most this many instances of the app on one host. Null: no cap.</summary>
     public int? MaxPerHost { get; init; }
+    /// <summary>How stdout and stderr are captured, timestamped and rotated.</summary>
+    public LogSpec Logs { get; init; } = new();
+
+    /// <summary>Restart an instance gracefully when its process tree's resident memory passes this many bytes. Null: no limit.</summary>
+    public long? MaxMemoryBytes { get; init; }
 
     /// <summary>A version label, bumped on every change of the spec. Starts at 1.</summary>
     public int Version { get; init; } = 1;

@@ -29,6 +29,8 @@ namespace Pbm.Client.Contracts;
 [JsonSerializable(typeof(List<HostInfo>))]
 [JsonSerializable(typeof(ActorTree))]
 [JsonSerializable(typeof(ApiError))]
+[JsonSerializable(typeof(LogEntry))]
+[JsonSerializable(typeof(HostStats))]
 [JsonSerializable(typeof(OperationResult))]
 [JsonSerializable(typeof(PingResult))]
 [JsonSerializable(typeof(ListResult))]

@@ -41,6 +41,13 @@ public static class AppSpecResolver
         if ((o.Route is not null || o.RouteHost is not null || o.Sticky) && o.Port is null)
             throw new PbmException("--route, --route-host and --sticky need --port");
         if (o.ListenTimeoutMs is <= 0) throw new PbmException("--listen-timeout must be greater than 0");
+        var logFormat = o.LogFormat ?? LogFormats.Text;
+        if (logFormat is not (LogFormats.Text or LogFormats.Json)) throw new PbmException($"--log-format {o.LogFormat}: expected text or json");
+        long? logMax = o.LogMaxSize is null ? null : ByteSize.Parse(o.LogMaxSize) ?? throw new PbmException($"--log-max-size {o.LogMaxSize}: expected a size such as 512K, 10M or 1G");
+        if (logMax is < 1024) throw new PbmException($"--log-max-size {o.LogMaxSize}: at least 1K");
+        if (o.LogMaxFiles is < 1 or > 1000) throw new PbmException($"--log-max-files {o.LogMaxFiles}: between 1 and 1000");
+        long? maxMemory = o.MaxMemory is null ? null : ByteSize.Parse(o.MaxMemory) ?? throw new PbmException($"--max-memory {o.MaxMemory}: expected a size such as 300M or 1G");
+        if (maxMemory is < 1024 * 1024) throw new PbmException($"--max-memory {o.MaxMemory}: at least 1M");
 
         var (script, command, args, interpreter, defaultName, cwd) = ResolveTarget(o, cwdBase);
         var name = o.Name ?? defaultName;
@@ -66,6 +73,8 @@ public static class AppSpecResolver
             Sticky = o.Sticky,
             Hosts = o.Hosts is { Count: > 0 } ? o.Hosts : null,
             MaxPerHost = o.MaxPerHost is < 1 ? throw new PbmException("--max-per-host must be at least 1") : o.MaxPerHost,
+            Logs = new LogSpec { Time = !o.NoTime, Format = logFormat, MaxBytes = logMax, MaxFiles = o.LogMaxFiles },
+            MaxMemoryBytes = maxMemory,
             Restart = new RestartPolicySpec
             {
                 AutoRestart = !o.NoAutoRestart,

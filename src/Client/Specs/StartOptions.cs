@@ -25,6 +25,11 @@ public sealed record StartOptions
     public bool Sticky { get; init; }
     public IReadOnlyList<string>? Hosts { get; init; }
     public int? MaxPerHost { get; init; }
+    public bool NoTime { get; init; }
+    public string? LogFormat { get; init; }
+    public string? LogMaxSize { get; init; }
+    public int? LogMaxFiles { get; init; }
+    public string? MaxMemory { get; init; }
     /// <summary>The caller's working directory; relative paths resolve against it.</summary>
     public required string CallerCwd { get; init; }
     /// <summary>The caller's environment, which instances inherit (as PM2 does).</summary>

@@ -27,6 +27,20 @@ internal static class CommandTable
         new("sticky", false, "keep each client on one instance (cookie)"),
         new("hosts", true, "pin instances to these hosts (comma separated node names, see pbm hosts)"),
         new("max-per-host", true, "at most N instances of the app on one host"),
+        new("max-memory", true, "restart an instance gracefully when its process tree passes this memory (300M, 1G)"),
+        new("no-time", false, "do not prefix log lines with the time"),
+        new("log-format", true, "text (default) or json: one JSON object per line"),
+        new("log-max-size", true, "rotate a log file past this size (default 10M)"),
+        new("log-max-files", true, "log files kept per stream, the current one included (default 5)"),
+    ];
+
+    public static readonly OptionSpec[] LogsOptions =
+    [
+        new("lines", true, "lines of each instance to show first (default 15)", "-n"),
+        new("follow", false, "then print new lines as they come, across restarts, until Ctrl+C", "-f"),
+        new("err", false, "stderr only"),
+        new("out", false, "stdout only"),
+        new("raw", false, "the lines only, without id and time"),
     ];
 
     private static readonly OptionSpec Parallel = new("parallel", true, "instances replaced at a time (default 1)");
@@ -34,7 +48,7 @@ internal static class CommandTable
     public static readonly Dictionary<string, (OptionSpec[] Options, string Usage, string Help)> Commands = new()
     {
         ["start"] = (StartOptions, "start <script|dir|package.json|app> [options] [-- args]", "start an app (or a stopped one by name)"),
-        ["list"] = ([], "list", "every instance: id, app, host, pid, status, uptime, restarts"),
+        ["list"] = ([], "list", "every instance: id, app, host, pid, status, uptime, restarts, cpu, memory"),
         ["ls"] = ([], "ls", "same as list"),
         ["show"] = ([], "show <app|app:N>", "an app's spec, instances, last exits and reasons"),
         ["stop"] = ([], "stop <app|app:N|all>", "stop instances gracefully (kept in the list)"),
@@ -46,6 +60,9 @@ internal static class CommandTable
         ["deploy"] = ([Parallel, new("path", true, "directory of the new version")], "deploy <app> --path DIR", "roll a new version out like reload"),
         ["rollback"] = ([Parallel], "rollback <app>", "roll the previous version back out"),
         ["disconnect"] = ([], "disconnect <app:N>", "take an instance out of the gateway, keep it running, start a replacement"),
+        ["logs"] = (LogsOptions, "logs [app|app:N] [-n N] [-f] [--err|--out] [--raw]", "the last lines of each instance, merged by time; --follow streams"),
+        ["flush"] = ([], "flush [app|app:N]", "empty log files (of every app when none is given)"),
+        ["monit"] = ([], "monit", "live view of every instance's cpu, memory and latest log lines"),
         ["ping"] = ([], "ping", "start the daemon if needed and show it"),
         ["kill"] = ([], "kill", "stop every app and the daemon"),
         ["save"] = ([], "save [name|file.json]", "write the app set to a dump (default PBM_HOME/dump.json)"),

@@ -24,6 +24,9 @@ internal static class Handlers
         "rollback" => RollAsync(c, "rollback"),
         "deploy" => DeployAsync(c),
         "disconnect" => OperateAsync(c, "disconnect", (cl, t) => cl.DisconnectAsync(t)),
+        "logs" => LogsCommand.RunAsync(c),
+        "flush" => FlushAsync(c),
+        "monit" => Monit.RunAsync(c),
         "ping" => PingAsync(c),
         "kill" => KillAsync(c),
         "save" => DumpAsync(c, save: true),
@@ -90,6 +93,11 @@ internal static class Handlers
             Sticky = a.Has("sticky"),
             Hosts = a.Value("hosts")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             MaxPerHost = a.Int("max-per-host"),
+            MaxMemory = a.Value("max-memory"),
+            NoTime = a.Has("no-time"),
+            LogFormat = a.Value("log-format"),
+            LogMaxSize = a.Value("log-max-size"),
+            LogMaxFiles = a.Int("log-max-files"),
             CallerCwd = Environment.CurrentDirectory,
             CallerEnv = Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
                 .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? ""),
@@ -109,6 +117,7 @@ internal static class Handlers
             return 0;
         }
         var instances = list.Apps.SelectMany(x => x.Instances).ToList();
+        c.Warnings.AddRange(instances.Where(i => i.LogError is not null).Select(i => $"{i.Id}: {i.LogError}").Where(w => !c.Warnings.Contains(w)));
         if (list.Apps.Count == 0) Console.Out.WriteLine("no apps (pbm start <script> starts one)");
         else Console.Out.Write(Views.Instances(instances));
         return 0;
@@ -127,6 +136,14 @@ internal static class Handlers
     {
         var target = OneTarget(c, verb);
         var result = await c.CallAsync(cl => call(cl, target));
+        return Print(c, result);
+    }
+
+    private static async Task<int> FlushAsync(Context c)
+    {
+        if (c.Args.Positionals.Count > 1) throw new UsageException("usage: pbm flush [app|app:N]");
+        var target = c.Args.Positionals.FirstOrDefault();
+        var result = await c.CallAsync(cl => cl.FlushAsync(target));
         return Print(c, result);
     }
 
@@ -184,6 +201,7 @@ internal static class Handlers
         NoPositionals(c);
         if (!c.Endpoint.IsLocal) throw new UsageException("pbm kill stops the local daemon; it does not take --endpoint");
         OperationResult result;
+        DaemonLauncher.DaemonAlive(c.Home, out var daemonPid);
         try
         {
             result = await c.Client.KillAsync();
@@ -198,11 +216,25 @@ internal static class Handlers
             return 0;
         }
         // The answer comes once every app is down; wait for the process itself to be gone too.
+        // (by its pid: the daemon removes its pid file before the runtime has finished exiting).
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DaemonLauncher.DaemonAlive(c.Home, out _) && DateTime.UtcNow < deadline) await Task.Delay(20);
+        while (daemonPid > 0 && ProcessAlive(daemonPid) && DateTime.UtcNow < deadline) await Task.Delay(20);
         if (c.Json) Console.Out.WriteLine(JsonSerializer.Serialize(result, PbmJsonContext.Indented.OperationResult));
         else Console.Out.WriteLine($"{result.Message}; daemon stopped");
         return 0;
+    }
+
+    private static bool ProcessAlive(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..][0] is not ('Z' or 'X');
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     private static async Task<int> ReapAsync(Context c)

@@ -89,6 +89,7 @@ internal static class ControlApi
             var body = await ReadAsync(request, PbmJsonContext.Default.DumpRequest);
             return await Send(r, s, new Resurrect(info.Home.DumpFile(body?.Name)), TimeSpan.FromMinutes(5));
         });
+        LogsApi.Map(api);
         api.MapPost("/api/kill", async (ActorRegistry r, PbmSettings s, IHostApplicationLifetime lifetime, HttpContext context) =>
         {
             var result = await Send(r, s, KillAll.Instance, TimeSpan.FromMinutes(5));

@@ -115,6 +115,10 @@ public static class PbmDaemon
             }
         });
         builder.Services.AddSingleton(settings);
+        var logHub = new LogHub(home.LogDir, settings.FollowBuffer);
+        var metrics = new Metrics.MetricsBoard();
+        builder.Services.AddSingleton(logHub);
+        builder.Services.AddSingleton(metrics);
         var info = new DaemonInfo(home, DateTimeOffset.UtcNow, typeof(PbmDaemon).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
         builder.Services.AddSingleton(info);
         builder.Services.AddAkka("pbm", (akka, _) =>
@@ -127,7 +131,7 @@ public static class PbmDaemon
             });
             akka.WithPbmNode(settings, new PbmNodeOptions
             {
-                Home = home, StartupWarnings = warnings, Gateway = gateway,
+                Home = home, StartupWarnings = warnings, Gateway = gateway, Logs = logHub, Metrics = metrics,
                 Host = role == DaemonRole.Worker, Master = role == DaemonRole.Worker,
             });
             akka.AddStartup((system, registry) =>

@@ -21,6 +21,8 @@ public static class PbmHostingExtensions
     {
         var home = options.Home ?? PbmHome.FromEnvironment();
         var paths = new PbmPaths(home);
+        var logs = options.Logs ?? new Logs.LogHub(home.LogDir, settings.FollowBuffer);
+        var metrics = options.Metrics ?? new Metrics.MetricsBoard();
         builder.WithActors((system, registry) =>
         {
             var cluster = Cluster.Get(system);
@@ -46,7 +48,7 @@ public static class PbmHostingExtensions
             registry.Register<MasterKey>(proxy);
 
             if (options.Host ?? true)
-                registry.Register<HostAgentKey>(system.ActorOf(HostAgent.Props(settings, paths, proxy, options.Gateway), "host"));
+                registry.Register<HostAgentKey>(system.ActorOf(HostAgent.Props(settings, paths, proxy, logs, metrics, options.Gateway), "host"));
         });
         return builder;
     }

@@ -21,4 +21,10 @@ public sealed class PbmNodeOptions
 
     /// <summary>Warnings found before the actor system started (orphans reaped, ...), reported by ping.</summary>
     public IReadOnlyList<string> StartupWarnings { get; set; } = [];
+
+    /// <summary>The node's log bus, shared with the control API (pbm logs, pbm flush). Default: a new one on the home's logs folder.</summary>
+    internal Logs.LogHub? Logs { get; set; }
+
+    /// <summary>The node's latest metrics sample, shared with the control API. Default: a new one.</summary>
+    internal Metrics.MetricsBoard? Metrics { get; set; }
 }

@@ -333,7 +333,7 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
         var timeout = _settings.AskTimeout;
         Task.WhenAll(tasks).ContinueWith(async t =>
         {
-            var instances = await CollectAsync(hosts, app, timeout).ConfigureAwait(false);
+            var (instances, _) = await CollectAsync(hosts, app, timeout).ConfigureAwait(false);
             if (t.IsFaulted)
             {
                 var cause = t.Exception!.GetBaseException();
@@ -351,8 +351,7 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
         var warnings = _warnings.ToList();
         var rollouts = new Dictionary<string, RolloutInfo>(_rollouts);
         CollectAsync(_hosts.Values.ToList(), app, _settings.AskTimeout)
-            .ContinueWith(t => records.Select(r => (r, t.Result)).ToList())
-            .ContinueWith(t => new ListResult(t.Result.Select(x => ToInfoSnapshot(x.r, x.Result, rollouts)).ToList(), warnings))
+            .ContinueWith(t => new ListResult(records.Select(r => ToInfoSnapshot(r, t.Result.Instances, rollouts)).ToList(), warnings) { Hosts = t.Result.Hosts })
             .PipeTo(Sender);
     }
 
@@ -361,7 +360,7 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
         var record = _apps[app];
         var rollouts = new Dictionary<string, RolloutInfo>(_rollouts);
         CollectAsync(_hosts.Values.ToList(), app, _settings.AskTimeout)
-            .ContinueWith(t => ToInfoSnapshot(record, t.Result, rollouts))
+            .ContinueWith(t => ToInfoSnapshot(record, t.Result.Instances, rollouts) with { Hosts = t.Result.Hosts })
             .PipeTo(Sender);
     }
 
@@ -381,7 +380,7 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
         PreviousVersion = record.Previous?.Version,
     };
 
-    private static async Task<IReadOnlyList<InstanceInfo>> CollectAsync(IReadOnlyList<IActorRef> hosts, string? app, TimeSpan timeout)
+    private static async Task<(IReadOnlyList<InstanceInfo> Instances, IReadOnlyList<HostStats> Hosts)> CollectAsync(IReadOnlyList<IActorRef> hosts, string? app, TimeSpan timeout)
     {
         var asks = hosts.Select(h => h.Ask<HostInstances>(new ListInstances(app), timeout)).ToList();
         try
@@ -392,7 +391,8 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
         {
             // An unreachable host contributes nothing; the others still answer.
         }
-        return asks.Where(a => a.IsCompletedSuccessfully).SelectMany(a => a.Result.Instances).ToList();
+        var answered = asks.Where(a => a.IsCompletedSuccessfully).Select(a => a.Result).ToList();
+        return (answered.SelectMany(a => a.Instances).ToList(), answered.Where(a => a.Stats is not null).Select(a => a.Stats!).ToList());
     }
 
     /// <summary>

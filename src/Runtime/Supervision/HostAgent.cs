@@ -23,12 +23,16 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
     private readonly IActorRef _master;
     private readonly PidRegistry _pids;
     private readonly PbmGateway? _gateway;
+    private readonly Logs.LogHub _logs;
+    private readonly Metrics.MetricsBoard _metrics;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, IActorRef> _apps = [];
 
-    public HostAgent(PbmSettings settings, PbmPaths paths, IActorRef master, PbmGateway? gateway)
+    public HostAgent(PbmSettings settings, PbmPaths paths, IActorRef master, Logs.LogHub logs, Metrics.MetricsBoard metrics, PbmGateway? gateway)
     {
         _gateway = gateway;
+        _logs = logs;
+        _metrics = metrics;
         _settings = settings;
         _paths = paths;
         _master = master;
@@ -55,8 +59,8 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(PbmSettings settings, PbmPaths paths, IActorRef master, PbmGateway? gateway = null) =>
-        Akka.Actor.Props.Create(() => new HostAgent(settings, paths, master, gateway));
+    public static Props Props(PbmSettings settings, PbmPaths paths, IActorRef master, Logs.LogHub logs, Metrics.MetricsBoard metrics, PbmGateway? gateway = null) =>
+        Akka.Actor.Props.Create(() => new HostAgent(settings, paths, master, logs, metrics, gateway));
 
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(e =>
@@ -67,6 +71,7 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
+        Context.ActorOf(Metrics.MetricsSampler.Props(_metrics, _settings.NodeName, _settings.MetricsInterval), "metrics");
         Self.Tell(RegisterTick.Instance);
         Timers.StartPeriodicTimer("register", RegisterTick.Instance, TimeSpan.FromSeconds(1));
     }
@@ -99,7 +104,7 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
         }
         if (supervisor is null)
         {
-            supervisor = Context.ActorOf(AppSupervisor.Props(m.Spec, _settings, _paths.Home.LogDir, _pids, _settings.NodeName, _gateway),
+            supervisor = Context.ActorOf(AppSupervisor.Props(m.Spec, _settings, _logs, _metrics, _pids, _settings.NodeName, _gateway),
                 "app-" + Uri.EscapeDataString(m.Spec.Name) + "-" + Guid.NewGuid().ToString("N")[..6]);
             _apps[m.Spec.Name] = supervisor;
         }
@@ -194,6 +199,7 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
     private void OnList(ListInstances m)
     {
         var node = _settings.NodeName;
+        var metrics = _metrics;
         var targets = m.App is null ? _apps.Values.ToList() : _apps.TryGetValue(m.App, out var one) ? [one] : [];
         var tasks = targets.Select(s => s.Ask<SupervisorProtocol.Instances>(SupervisorProtocol.GetInstances.Instance, _settings.AskTimeout)).ToList();
         Task.WhenAll(tasks).ContinueWith(t =>
@@ -201,7 +207,7 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
             var list = t.IsCompletedSuccessfully
                 ? t.Result.SelectMany(i => i.List).ToList()
                 : tasks.Where(x => x.IsCompletedSuccessfully).SelectMany(x => x.Result.List).ToList();
-            return new HostInstances(node, list);
+            return new HostInstances(node, list, metrics.Host);
         }).PipeTo(Sender);
     }
 
