@@ -25,6 +25,8 @@ namespace Pbm.Client.Contracts;
 [JsonSerializable(typeof(RolloutInfo))]
 [JsonSerializable(typeof(ApiError))]
 [JsonSerializable(typeof(OperationResult))]
+[JsonSerializable(typeof(List<OperationResult>))]
+[JsonSerializable(typeof(InstanceEnv))]
 [JsonSerializable(typeof(PingResult))]
 [JsonSerializable(typeof(ListResult))]
 [JsonSerializable(typeof(DumpResult))]

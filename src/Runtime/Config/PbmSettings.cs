@@ -16,6 +16,12 @@ public sealed record PbmSettings
     public required TimeSpan RestartDelay { get; init; }
     public required string KillSignal { get; init; }
     public required TimeSpan KillTimeout { get; init; }
+    /// <summary>GET /metrics without the token on TCP (pbm.api.metrics-public).</summary>
+    public bool MetricsPublic { get; init; }
+    /// <summary>Quiet time after the last change before a watched app acts (pbm.watch.debounce).</summary>
+    public TimeSpan WatchDebounce { get; init; } = TimeSpan.FromMilliseconds(500);
+    /// <summary>Names and globs every watch ignores (pbm.watch.ignore).</summary>
+    public IReadOnlyList<string> WatchIgnore { get; init; } = ["node_modules", ".git", "logs", "log", "*.log"];
 
     /// <summary>The embedded reference.conf: every default.</summary>
     public static Akka.Configuration.Config Reference { get; } = LoadReference();
@@ -36,7 +42,11 @@ public sealed record PbmSettings
             KillSignal = Client.Specs.Signals.Normalize(c.GetString("stop.kill-signal")) ??
                          throw new ConfigurationException($"pbm.stop.kill-signal: unknown signal '{c.GetString("stop.kill-signal")}'"),
             KillTimeout = c.GetTimeSpan("stop.kill-timeout"),
+            MetricsPublic = c.GetBoolean("api.metrics-public", false),
+            WatchDebounce = c.GetTimeSpan("watch.debounce", TimeSpan.FromMilliseconds(500)),
+            WatchIgnore = c.GetStringList("watch.ignore", ["node_modules", ".git", "logs", "log", "*.log"]).ToList(),
         };
+        if (settings.WatchDebounce < TimeSpan.Zero) throw new ConfigurationException("pbm.watch.debounce must be 0 or more");
         if (settings.MaxRestarts < 0) throw new ConfigurationException("pbm.restart.max-restarts must be 0 or more");
         if (settings.BackoffMin <= TimeSpan.Zero || settings.BackoffMax < settings.BackoffMin)
             throw new ConfigurationException("pbm.restart.backoff-min must be > 0 and <= backoff-max");

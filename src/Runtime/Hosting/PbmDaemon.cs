@@ -32,6 +32,7 @@ public static class PbmDaemon
         string? api = Environment.GetEnvironmentVariable("PBM_API");
         var configFiles = new List<string>();
         var reapOnly = false;
+        var resurrect = false;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -41,8 +42,9 @@ public static class PbmDaemon
                 case "--config" when i + 1 < args.Length: configFiles.Add(args[++i]); break;
                 case "--foreground": break;
                 case "--reap": reapOnly = true; break;
+                case "--resurrect": resurrect = true; break;
                 default:
-                    await Console.Error.WriteLineAsync($"pbm-daemon: unknown argument '{args[i]}' (expected --home DIR, --api HOST:PORT, --config FILE)");
+                    await Console.Error.WriteLineAsync($"pbm-daemon: unknown argument '{args[i]}' (expected --home DIR, --api HOST:PORT, --config FILE, --resurrect)");
                     return 2;
             }
         }
@@ -100,6 +102,7 @@ public static class PbmDaemon
             }
         });
         builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(gateway);
         var info = new DaemonInfo(home, DateTimeOffset.UtcNow, typeof(PbmDaemon).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
         builder.Services.AddSingleton(info);
         builder.Services.AddAkka("pbm", (akka, _) =>
@@ -132,6 +135,7 @@ public static class PbmDaemon
             File.SetUnixFileMode(home.Socket, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             File.WriteAllText(home.DaemonPidFile, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
             bootLog.LogInformation("control API on {Socket}{Tcp}", home.Socket, api is null ? "" : " and tcp " + api);
+            if (resurrect) BootResurrect.Start(app.Services.GetRequiredService<ActorRegistry>(), home.DumpFile(null), bootLog, app.Lifetime.ApplicationStopping);
         });
         try
         {

@@ -10,7 +10,8 @@ public static class MasterProtocol
     public sealed record StartApp(AppSpec Spec) : ICommand;
     public sealed record StartExisting(string Target) : ICommand;
     public sealed record Stop(string Target) : ICommand;
-    public sealed record Restart(string Target) : ICommand;
+    /// <summary>Restart instances; with <paramref name="Spec"/> (pbm restart --update-env) the app's spec becomes it first (version + 1).</summary>
+    public sealed record Restart(string Target, AppSpec? Spec = null) : ICommand;
     public sealed record Delete(string Target) : ICommand;
     public sealed record Scale(string App, string Count) : ICommand;
     public sealed record Save(string Path) : ICommand;

@@ -81,6 +81,7 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
             // nothing may outlive it.
             child.KillTree();
             _pids.Forget(_spec.Name, _index, child.Pid);
+            InstancePidFile.Remove(_spec, _index, child.Pid);
         }
         _output?.Dispose();
     }
@@ -219,18 +220,8 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         Timers.Cancel("launch");
         Report(InstanceStatus.Launching);
         _output ??= new InstanceLog(_logDir, _spec.Name, _index);
-        var env = new Dictionary<string, string>(_spec.Env)
-        {
-            ["PBM_APP"] = _spec.Name,
-            ["PBM_INSTANCE"] = _index.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["PBM_ID"] = $"{_spec.Name}:{_index}",
-            ["NODE_APP_INSTANCE"] = _index.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
-        if (_spec.Port is not null)
-        {
-            _privatePort = PortAllocator.Next();
-            env["PORT"] = _privatePort.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
+        if (_spec.Port is not null) _privatePort = PortAllocator.Next();
+        var env = InstanceEnvironment.For(_spec, _index, _spec.Port is null ? null : _privatePort);
         var startedAt = DateTimeOffset.UtcNow;
         ChildProcess child;
         try
@@ -244,6 +235,8 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         }
         _child = child;
         _pids.Record(_spec.Name, _index, child.Pid, child.StartTicks);
+        if (InstancePidFile.Write(_spec, _index, child.Pid) is { } pidFileError)
+            _log.Warning("{0}:{1} cannot write its pid file: {2}", _spec.Name, _index, pidFileError);
         _log.Info("{0}:{1} started pid {2}", _spec.Name, _index, child.Pid);
         var self = Self;
         var pid = child.Pid;
@@ -303,6 +296,7 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
     {
         Timers.Cancel("kill");
         _pids.Forget(_spec.Name, _index, pid);
+        InstancePidFile.Remove(_spec, _index, pid);
         _child = null;
         _destination = null;
     }
