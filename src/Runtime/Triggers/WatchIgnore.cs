@@ -21,7 +21,11 @@ internal sealed class WatchIgnore
             var p = raw.Trim().TrimEnd('/');
             if (p.Length == 0) continue;
             if (p.StartsWith('/')) _absolute.Add(p);
-            else if (p.Contains('/')) _pathGlobs.Add(Glob(p));
+            else if (p.Contains('/'))
+            {
+                _pathGlobs.Add(Glob(p));
+                if (p.EndsWith("/**", StringComparison.Ordinal)) _pathGlobs.Add(Glob(p[..^3]));
+            }
             else if (p.IndexOfAny(['*', '?', '[']) >= 0) _segmentGlobs.Add(Glob(p));
             else _names.Add(p);
         }
@@ -31,7 +35,11 @@ internal sealed class WatchIgnore
     public bool IsIgnored(string root, string path)
     {
         foreach (var a in _absolute)
-            if (path == a || path.StartsWith(a + "/", StringComparison.Ordinal) || path.StartsWith(a + ".", StringComparison.Ordinal)) return true;
+        {
+            if (path == a || path.StartsWith(a + "/", StringComparison.Ordinal)) return true;
+            // The temp file an atomic write of a (a pid file) goes through: DIR/.NAME.*.
+            if (path.StartsWith(Path.Combine(Path.GetDirectoryName(a) ?? "/", "." + Path.GetFileName(a) + "."), StringComparison.Ordinal)) return true;
+        }
         var relative = path.StartsWith(root.TrimEnd('/') + "/", StringComparison.Ordinal) ? path[(root.TrimEnd('/').Length + 1)..] : Path.GetFileName(path);
         var segments = relative.Split('/', StringSplitOptions.RemoveEmptyEntries);
         foreach (var s in segments)
