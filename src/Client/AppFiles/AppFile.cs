@@ -34,6 +34,10 @@ public static class AppFile
 
         var warnings = new List<string>();
         var apps = AppsOf(root, path);
+        if (root.Kind == ConfKind.Object && root.Get("apps") is not null)
+            foreach (var (key, value) in root.Fields.Where(f => f.Key != "apps"))
+                warnings.Add($"{(evaluated ? path : $"{path}:{value.Line}")}: {key} is not supported" +
+                             (key == "deploy" ? " (use pbm deploy <app> --path DIR)" : " (only apps is read)") + "; ignored");
         var mapper = new AppFileMapper(path, evaluated, envName, options, warnings);
         var entries = apps.Select((a, i) => mapper.Map(a.Node, a.Key, i)).ToList();
         if (entries.Count == 0) throw AppFileError.At(path, root.Line, "no apps in this file");

@@ -53,8 +53,9 @@ public static class AppSpecResolver
         var name = o.Name ?? defaultName;
         ValidateName(name);
         var appCwd = o.Cwd is null ? cwd : cwdBase;
+        // --watch alone watches the script's folder (the app's code), not wherever pbm start was typed.
         IReadOnlyList<string>? watch = o.Watch is null ? null
-            : o.Watch.Count == 0 ? [appCwd]
+            : o.Watch.Count == 0 ? [File.Exists(script) ? Path.GetDirectoryName(script)! : appCwd]
             : o.Watch.Select(p => Path.GetFullPath(p, appCwd)).ToList();
         foreach (var w in watch ?? [])
             if (!File.Exists(w) && !Directory.Exists(w)) throw new PbmException($"--watch {w}: no such file or directory");

@@ -25,7 +25,7 @@ internal static class CommandTable
         new("route", true, "serve only paths under this prefix on the port (share a port between apps)"),
         new("route-host", true, "serve only requests for this Host on the port"),
         new("sticky", false, "keep each client on one instance (cookie)"),
-        new("watch", false, "restart (reload with --port) on file changes in the cwd, or in PATHS (comma separated, after the script)") { OptionalValue = true },
+        new("watch", false, "restart (reload with --port) on changes in the script's folder, or in PATHS (comma separated, after the script)") { OptionalValue = true },
         new("ignore-watch", true, "names or globs the watch ignores (repeatable; node_modules, .git and logs always are)"),
         new("watch-delay", true, "quiet time after the last change before acting (default 500ms)"),
         new("cron-restart", true, "restart on a five-field cron schedule, e.g. \"0 3 * * *\" (reload with --port)"),

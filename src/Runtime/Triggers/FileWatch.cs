@@ -4,10 +4,15 @@ namespace Pbm.Runtime.Triggers;
 /// Watches files and folders for changes. A folder gets one non-recursive watcher on itself and one recursive
 /// watcher per subfolder that is not ignored: inotify then never walks node_modules (a recursive watcher on
 /// the root would add a watch for each of its thousands of folders and can exhaust fs.inotify.max_user_watches).
-/// Subfolders created later at the top get their own watcher. Ignored paths never reach <c>changed</c>.
+/// Subfolders created later at the top get their own watcher. A folder with more than 16 subfolders gets a
+/// single recursive watcher instead, since each watcher is an inotify instance (fs.inotify.max_user_instances is
+/// often 128 per user). Ignored paths never reach <c>changed</c> either way.
 /// </summary>
 internal sealed class FileWatch : IDisposable
 {
+    /// <summary>Above this many subfolders, a folder gets one recursive watcher instead (each watcher is an inotify instance).</summary>
+    private const int MaxSubfolderWatchers = 16;
+
     private readonly WatchIgnore _ignore;
     private readonly Action<string> _changed;
     private readonly List<FileSystemWatcher> _watchers = [];
@@ -22,9 +27,15 @@ internal sealed class FileWatch : IDisposable
         {
             if (Directory.Exists(path))
             {
+                var subs = Directory.EnumerateDirectories(path).Where(sub => !ignore.IsIgnored(path, sub)).Take(MaxSubfolderWatchers + 1).ToList();
+                if (subs.Count > MaxSubfolderWatchers)
+                {
+                    // Many folders: one recursive watcher (one inotify instance; max_user_instances is often 128).
+                    Add(path, path, recursive: true, filter: null);
+                    continue;
+                }
                 Add(path, path, recursive: false, filter: null);
-                foreach (var sub in Directory.EnumerateDirectories(path))
-                    if (!ignore.IsIgnored(path, sub)) Add(path, sub, recursive: true, filter: null);
+                foreach (var sub in subs) Add(path, sub, recursive: true, filter: null);
             }
             else if (File.Exists(path))
             {
