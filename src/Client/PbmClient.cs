@@ -76,8 +76,13 @@ public sealed class PbmClient : IDisposable
     public Task<OperationResult> StopAsync(string target, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, $"api/apps/{Uri.EscapeDataString(target)}/stop", null, Json.OperationResult, ct);
 
-    public Task<OperationResult> RestartAsync(string target, CancellationToken ct = default) =>
-        SendAsync(HttpMethod.Post, $"api/apps/{Uri.EscapeDataString(target)}/restart", Body(new RestartRequest(), Json.RestartRequest), Json.OperationResult, ct);
+    /// <summary>Restarts instances; with <paramref name="spec"/> (pbm restart --update-env) the app's spec is replaced by it first.</summary>
+    public Task<OperationResult> RestartAsync(string target, AppSpec? spec = null, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, $"api/apps/{Uri.EscapeDataString(target)}/restart", Body(new RestartRequest(Spec: spec), Json.RestartRequest), Json.OperationResult, ct);
+
+    /// <summary>The environment an instance runs with (app means app:0).</summary>
+    public Task<InstanceEnv> EnvAsync(string target, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, $"api/apps/{Uri.EscapeDataString(target)}/env", null, Json.InstanceEnv, ct);
 
     public Task<OperationResult> DeleteAsync(string target, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Delete, $"api/apps/{Uri.EscapeDataString(target)}", null, Json.OperationResult, ct);

@@ -32,6 +32,8 @@ namespace Pbm.Client.Contracts;
 [JsonSerializable(typeof(LogEntry))]
 [JsonSerializable(typeof(HostStats))]
 [JsonSerializable(typeof(OperationResult))]
+[JsonSerializable(typeof(List<OperationResult>))]
+[JsonSerializable(typeof(InstanceEnv))]
 [JsonSerializable(typeof(PingResult))]
 [JsonSerializable(typeof(ListResult))]
 [JsonSerializable(typeof(DumpResult))]

@@ -49,7 +49,11 @@ internal static class ArgParser
                     throw new UsageException($"unknown option '{arg}' for {where} (see {where} --help)");
                 }
                 string value;
-                if (!spec.TakesValue)
+                if (spec.OptionalValue)
+                {
+                    value = inline ?? (parsed.Positionals.Count > 0 && i + 1 < args.Length && !args[i + 1].StartsWith('-') ? args[++i] : "true");
+                }
+                else if (!spec.TakesValue)
                 {
                     if (inline is not null) throw new UsageException($"option --{spec.Name} takes no value");
                     value = "true";

@@ -13,11 +13,11 @@ internal static class Handlers
 {
     public static Task<int> RunAsync(Context c) => c.Args.Command switch
     {
-        "start" => StartAsync(c),
+        "start" => StartCommand.RunAsync(c),
         "list" or "ls" => ListAsync(c),
         "show" => ShowAsync(c),
         "stop" => OperateAsync(c, "stop", (cl, t) => cl.StopAsync(t)),
-        "restart" => OperateAsync(c, "restart", (cl, t) => cl.RestartAsync(t)),
+        "restart" => c.Args.Has("update-env") || c.Args.Has("env") ? UpdateEnvCommand.RunAsync(c) : OperateAsync(c, "restart", (cl, t) => cl.RestartAsync(t)),
         "delete" or "del" => OperateAsync(c, "delete", (cl, t) => cl.DeleteAsync(t)),
         "scale" => ScaleAsync(c),
         "reload" => RollAsync(c, "reload"),
@@ -35,6 +35,11 @@ internal static class Handlers
         "cluster" => ClusterCommands.RunAsync(c),
         "hosts" => ClusterCommands.HostsAsync(c),
         "actor" => ClusterCommands.ActorsAsync(c),
+        "env" => EnvCommand.RunAsync(c),
+        "pid" => PidCommand.RunAsync(c),
+        "startup" => Task.FromResult(StartupCommand.Run(c)),
+        "completion" => Task.FromResult(CompletionCommand.Run(c)),
+        "__complete" => CompletionCommand.CompleteAsync(c),
         "version" => Task.FromResult(Version()),
         _ => throw new UsageException($"unknown command '{c.Args.Command}'"),
     };
@@ -45,66 +50,6 @@ internal static class Handlers
         return 0;
     }
 
-    private static async Task<int> StartAsync(Context c)
-    {
-        var a = c.Args;
-        if (a.Positionals.Count == 0) throw new UsageException("missing script: pbm start <script|dir|package.json|app> [options]");
-        if (a.Positionals.Count > 1) throw new UsageException($"unexpected argument '{a.Positionals[1]}' (app arguments go after --)");
-        var target = a.Positionals[0];
-        OperationResult result;
-        var looksLikeName = !target.Contains('/') && !File.Exists(target) && !Directory.Exists(target) && a.Options.Count == 0;
-        if (looksLikeName && !a.Has("name"))
-        {
-            // "pbm start web" of a known (stopped) app starts it, as PM2 does.
-            try
-            {
-                result = await c.CallAsync(cl => cl.StartExistingAsync(target));
-                return Print(c, result);
-            }
-            catch (PbmException e) when (e.StatusCode == 404)
-            {
-                // Not an app: fall through and treat it as a command on PATH.
-            }
-        }
-        var stopCodes = new List<int>();
-        foreach (var part in (a.Value("stop-exit-codes") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            stopCodes.Add(int.TryParse(part, out var code) ? code : throw new UsageException($"--stop-exit-codes: '{part}' is not a number"));
-        var spec = AppSpecResolver.Resolve(new StartOptions
-        {
-            Target = target,
-            Name = a.Value("name"),
-            Instances = a.Value("instances"),
-            Cwd = a.Value("cwd"),
-            Env = a.Values("env"),
-            Interpreter = a.Value("interpreter"),
-            Args = a.Rest,
-            MaxRestarts = a.Int("max-restarts"),
-            MinUptimeMs = a.DurationMs("min-uptime"),
-            RestartDelayMs = a.DurationMs("restart-delay"),
-            NoAutoRestart = a.Has("no-autorestart"),
-            StopExitCodes = stopCodes,
-            KillSignal = a.Value("kill-signal"),
-            KillTimeoutMs = a.DurationMs("kill-timeout"),
-            Port = a.Int("port"),
-            Ready = a.Value("ready"),
-            ListenTimeoutMs = a.DurationMs("listen-timeout"),
-            Route = a.Value("route"),
-            RouteHost = a.Value("route-host"),
-            Sticky = a.Has("sticky"),
-            Hosts = a.Value("hosts")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            MaxPerHost = a.Int("max-per-host"),
-            MaxMemory = a.Value("max-memory"),
-            NoTime = a.Has("no-time"),
-            LogFormat = a.Value("log-format"),
-            LogMaxSize = a.Value("log-max-size"),
-            LogMaxFiles = a.Int("log-max-files"),
-            CallerCwd = Environment.CurrentDirectory,
-            CallerEnv = Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
-                .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? ""),
-        });
-        result = await c.CallAsync(cl => cl.StartAsync(spec));
-        return Print(c, result);
-    }
 
     private static async Task<int> ListAsync(Context c)
     {
@@ -270,6 +215,7 @@ internal static class Handlers
         var extra = new List<string>();
         foreach (var (option, flag) in new[] { ("api", "--api"), ("seeds", "--seeds"), ("cluster-ip", "--cluster-ip"), ("cluster-port", "--cluster-port") })
             if (c.Args.Value(option) is { } value) extra.AddRange([flag, value]);
+        if (c.Args.Has("resurrect")) extra.Add("--resurrect");
         if (c.Args.Has("foreground")) return DaemonLauncher.ExecForeground(c.Home, [.. extra]);
         var ping = await DaemonLauncher.StartAsync(c.Home, c.Client, [.. extra]);
         Console.Out.WriteLine($"daemon pid {ping.Pid} in {ping.Home}");
@@ -288,7 +234,7 @@ internal static class Handlers
         return 0;
     }
 
-    private static string OneTarget(Context c, string verb)
+    internal static string OneTarget(Context c, string verb)
     {
         if (c.Args.Positionals.Count == 0) throw new UsageException($"missing target: pbm {verb} <app|app:N{(verb == "show" ? "" : "|all")}>");
         if (c.Args.Positionals.Count > 1) throw new UsageException($"pbm {verb} takes one target, got {c.Args.Positionals.Count}");

@@ -53,6 +53,11 @@ internal static class Views
             Row("gateway", $"port {port}{(s.Route is null ? "" : " path " + s.Route)}{(s.RouteHost is null ? "" : " host " + s.RouteHost)}{(s.Sticky ? ", sticky" : "")}");
             Row("ready", $"{s.Ready ?? "tcp"} within {Term.Ms(s.ListenTimeoutMs)}");
         }
+        if (s.Source is not null) Row("app file", s.Source + (s.EnvName is null ? "" : $" (env_{s.EnvName})"));
+        if (s.Watch is { Count: > 0 } watch)
+            Row("watch", string.Join(", ", watch) + (s.IgnoreWatch.Count > 0 ? $" (ignoring {string.Join(", ", s.IgnoreWatch)})" : "") + (s.Port is null ? ": restart" : ": reload"));
+        if (s.CronRestart is not null) Row("cron-restart", s.CronRestart);
+        if (s.PidFile is not null) Row("pid-file", s.PidFile);
         if (app.PreviousVersion is { } prev) Row("rollback to", $"v{prev}");
         if (app.Rollout is { } r)
             Row("rollout", $"{r.Kind} v{r.FromVersion} -> v{r.ToVersion}: {(r.State == "halted" ? Term.Red("halted") : r.State)}, {r.Replaced}/{r.Total} replaced" +

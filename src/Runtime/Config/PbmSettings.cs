@@ -26,6 +26,12 @@ public sealed record PbmSettings
     public required int FollowBuffer { get; init; }
     public required int EventsKept { get; init; }
     public required TimeSpan MetricsInterval { get; init; }
+    /// <summary>GET /metrics without the token on TCP (pbm.api.metrics-public).</summary>
+    public bool MetricsPublic { get; init; }
+    /// <summary>Quiet time after the last change before a watched app acts (pbm.watch.debounce).</summary>
+    public TimeSpan WatchDebounce { get; init; } = TimeSpan.FromMilliseconds(500);
+    /// <summary>Names and globs every watch ignores (pbm.watch.ignore).</summary>
+    public IReadOnlyList<string> WatchIgnore { get; init; } = ["node_modules", ".git", "logs", "log", "*.log"];
 
     /// <summary>The embedded reference.conf: every default.</summary>
     public static Akka.Configuration.Config Reference { get; } = LoadReference();
@@ -56,6 +62,9 @@ public sealed record PbmSettings
             FollowBuffer = c.GetInt("logs.follow-buffer"),
             EventsKept = c.GetInt("logs.events"),
             MetricsInterval = c.GetTimeSpan("metrics.interval"),
+            MetricsPublic = c.GetBoolean("api.metrics-public", false),
+            WatchDebounce = c.GetTimeSpan("watch.debounce", TimeSpan.FromMilliseconds(500)),
+            WatchIgnore = c.GetStringList("watch.ignore", ["node_modules", ".git", "logs", "log", "*.log"]).ToList(),
         };
         if (settings.LogMaxBytes < 1024) throw new ConfigurationException("pbm.logs.max-size must be at least 1K");
         if (settings.LogMaxFiles < 1) throw new ConfigurationException("pbm.logs.max-files must be 1 or more");
@@ -63,6 +72,7 @@ public sealed record PbmSettings
         if (settings.FollowBuffer < 16) throw new ConfigurationException("pbm.logs.follow-buffer must be 16 or more");
         if (settings.EventsKept < 0) throw new ConfigurationException("pbm.logs.events must be 0 or more");
         if (settings.MetricsInterval < TimeSpan.FromMilliseconds(100)) throw new ConfigurationException("pbm.metrics.interval must be at least 100ms");
+        if (settings.WatchDebounce < TimeSpan.Zero) throw new ConfigurationException("pbm.watch.debounce must be 0 or more");
         if (settings.MaxRestarts < 0) throw new ConfigurationException("pbm.restart.max-restarts must be 0 or more");
         if (settings.BackoffMin <= TimeSpan.Zero || settings.BackoffMax < settings.BackoffMin)
             throw new ConfigurationException("pbm.restart.backoff-min must be > 0 and <= backoff-max");

@@ -34,6 +34,7 @@ public static class PbmDaemon
         var reapOnly = false;
         string? seeds = null, clusterIp = null;
         int? clusterPort = null;
+        var resurrect = false;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -46,8 +47,9 @@ public static class PbmDaemon
                 case "--seeds" when i + 1 < args.Length: seeds = args[++i]; break;
                 case "--cluster-ip" when i + 1 < args.Length: clusterIp = args[++i]; break;
                 case "--cluster-port" when i + 1 < args.Length && int.TryParse(args[i + 1], out var cp): clusterPort = cp; i++; break;
+                case "--resurrect": resurrect = true; break;
                 default:
-                    await Console.Error.WriteLineAsync($"pbm-daemon: unknown argument '{args[i]}' (expected --home DIR, --api HOST:PORT, --config FILE, --seeds H:P,.., --cluster-ip IP, --cluster-port N)");
+                    await Console.Error.WriteLineAsync($"pbm-daemon: unknown argument '{args[i]}' (expected --home DIR, --api HOST:PORT, --config FILE, --seeds H:P,.., --cluster-ip IP, --cluster-port N, --resurrect)");
                     return 2;
             }
         }
@@ -119,6 +121,7 @@ public static class PbmDaemon
         var metrics = new Metrics.MetricsBoard();
         builder.Services.AddSingleton(logHub);
         builder.Services.AddSingleton(metrics);
+        builder.Services.AddSingleton(gateway);
         var info = new DaemonInfo(home, DateTimeOffset.UtcNow, typeof(PbmDaemon).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
         builder.Services.AddSingleton(info);
         builder.Services.AddAkka("pbm", (akka, _) =>
@@ -156,6 +159,7 @@ public static class PbmDaemon
             File.SetUnixFileMode(home.Socket, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             File.WriteAllText(home.DaemonPidFile, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
             bootLog.LogInformation("control API on {Socket}{Tcp}", home.Socket, api is null ? "" : " and tcp " + api);
+            if (resurrect) BootResurrect.Start(app.Services.GetRequiredService<ActorRegistry>(), home.DumpFile(null), bootLog, app.Lifetime.ApplicationStopping);
         });
         try
         {

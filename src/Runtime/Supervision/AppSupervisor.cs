@@ -52,6 +52,10 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
         Receive<StopInstances>(m => AwaitWorkers(Selected(m.Indices).Where(s => s.Worker is not null), WorkerProtocol.Stop.Instance));
         Receive<StartInstances>(m => OnStart(m.Indices));
         Receive<RestartInstances>(m => OnRestart(m.Indices));
+        Receive<RestartRunning>(_ => OnRestart(_slots.Values
+            .Where(s => s.Worker is not null && s.Status is InstanceStatus.Online or InstanceStatus.Launching or InstanceStatus.WaitingRestart)
+            .Select(s => s.Index).ToList()));
+        Receive<ReloadCurrent>(m => OnReload(new Reload(_spec, m.Parallel)));
         Receive<Shutdown>(_ => OnShutdown());
         Receive<GetInstances>(_ => Sender.Tell(new Instances(_spec.Name,
             _slots.Values.OrderBy(s => s.Index).Select(Info).Concat(_disconnected.Values).ToList())));
@@ -67,6 +71,7 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
         Receive<SurgeStable>(OnSurgeStable);
         Receive<BatchSwapped>(_ => NextBatch());
         Receive<DisconnectInstance>(OnDisconnect);
+        Receive<Respawn>(OnRespawn);
         Receive<Terminated>(t =>
         {
             foreach (var slot in _slots.Values.Where(s => Equals(s.Worker, t.ActorRef))) slot.Worker = null;
@@ -199,6 +204,7 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
     private void OnRestart(IReadOnlyList<int>? indices)
     {
         var running = new List<InstanceSlot>();
+        var stale = new List<(int Index, IActorRef Worker)>();
         var all = new List<int>();
         foreach (var slot in Selected(indices))
         {
@@ -208,9 +214,29 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
             slot.Record("restart requested", Keep);
             all.Add(slot.Index);
             if (slot.Worker is null) Spawn(slot);
+            // A worker runs the spec it was created with: after a spec change (restart --update-env) it is replaced.
+            else if (slot.Version != _spec.Version) stale.Add((slot.Index, slot.Worker));
             else running.Add(slot);
         }
-        AwaitWorkers(running, WorkerProtocol.Restart.Instance, all);
+        if (stale.Count == 0)
+        {
+            AwaitWorkers(running, WorkerProtocol.Restart.Instance, all);
+            return;
+        }
+        var sender = Sender;
+        var self = Self;
+        var timeout = StopTimeout;
+        var tasks = running.Select(s => (Task)s.Worker!.Ask<WorkerStopped>(WorkerProtocol.Restart.Instance, timeout))
+            .Concat(stale.Select(x => x.Worker.Ask<WorkerStopped>(WorkerProtocol.Stop.Instance, timeout)
+                .ContinueWith(_ => self.Tell(new Respawn(x.Index, x.Worker)))))
+            .ToList();
+        Task.WhenAll(tasks).ContinueWith(_ => new AwaitLaunch(all, sender)).PipeTo(Self);
+    }
+
+    private void OnRespawn(Respawn m)
+    {
+        m.Old.Tell(PoisonPill.Instance);
+        if (_slots.TryGetValue(m.Index, out var slot) && Equals(slot.Worker, m.Old)) Spawn(slot);
     }
 
     private void OnShutdown()
@@ -424,6 +450,9 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
         slot.Version = u.Version;
         Settle();
     }
+
+    /// <summary>The old worker of a restarted instance has stopped: replace it with one of the current spec.</summary>
+    private sealed record Respawn(int Index, IActorRef Old);
 
     /// <summary>Answer <paramref name="ReplyTo"/> once these instances have left "launching".</summary>
     private sealed record AwaitLaunch(IReadOnlyList<int> Indices, IActorRef ReplyTo);

@@ -27,6 +27,7 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
     private readonly Metrics.MetricsBoard _metrics;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, IActorRef> _apps = [];
+    private readonly Dictionary<string, (IActorRef Actor, int Version)> _triggers = [];
 
     public HostAgent(PbmSettings settings, PbmPaths paths, IActorRef master, Logs.LogHub logs, Metrics.MetricsBoard metrics, PbmGateway? gateway)
     {
@@ -51,6 +52,7 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
         Receive<GetHostReport>(_ => OnHostReport());
         Receive<StopAllLocal>(_ =>
         {
+            foreach (var app in _triggers.Keys.ToList()) StopTriggers(app);
             var tasks = _apps.Values.Select(s => s.Ask<SupervisorProtocol.Done>(SupervisorProtocol.Shutdown.Instance, TimeSpan.FromMinutes(5))).ToList();
             _apps.Clear();
             Task.WhenAll(tasks).ContinueWith(_ => Done.Instance).PipeTo(Sender);
@@ -108,6 +110,7 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
                 "app-" + Uri.EscapeDataString(m.Spec.Name) + "-" + Guid.NewGuid().ToString("N")[..6]);
             _apps[m.Spec.Name] = supervisor;
         }
+        UpdateTriggers(m.Spec, m.Running && m.Indices.Count > 0, supervisor);
         var apply = new SupervisorProtocol.Apply(m.Spec, m.Indices, m.Running);
         if (m.Spec.Port is not { } port || _gateway is null)
         {
@@ -144,6 +147,26 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
         }).PipeTo(Sender);
     }
 
+    /// <summary>The app's watch and cron schedule run while it should run here; a new spec version gets new ones.</summary>
+    private void UpdateTriggers(AppSpec spec, bool running, IActorRef supervisor)
+    {
+        var wanted = running && (spec.Watch is { Count: > 0 } || spec.CronRestart is not null);
+        if (_triggers.TryGetValue(spec.Name, out var current))
+        {
+            if (wanted && current.Version == spec.Version) return;
+            StopTriggers(spec.Name);
+        }
+        if (!wanted) return;
+        var actor = Context.ActorOf(Triggers.AppTriggers.Props(spec, supervisor, _settings),
+            "triggers-" + Uri.EscapeDataString(spec.Name) + "-" + Guid.NewGuid().ToString("N")[..6]);
+        _triggers[spec.Name] = (actor, spec.Version);
+    }
+
+    private void StopTriggers(string app)
+    {
+        if (_triggers.Remove(app, out var t)) Context.Stop(t.Actor);
+    }
+
     private void OnReload(ReloadApp m)
     {
         var node = _settings.NodeName;
@@ -166,6 +189,7 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
             Sender.Tell(new HostDone(_settings.NodeName, m.App));
             return;
         }
+        StopTriggers(m.App);
         Forward(supervisor, SupervisorProtocol.Shutdown.Instance, m.App);
         _gateway?.RemoveRouteAsync(m.App);
     }

@@ -100,6 +100,7 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
             // nothing may outlive it.
             child.KillTree();
             _pids.Forget(_spec.Name, _index, child.Pid);
+            InstancePidFile.Remove(_spec, _index, child.Pid);
         }
         _output?.Dispose();
     }
@@ -255,18 +256,8 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
             _output = new InstanceLog(_logs, _spec.Name, _index, _settings.LogOptionsFor(_spec),
                 error => log.Warning("{0}: {1}; its lines are dropped (and counted) until the file can be written, the app keeps running", id, error));
         }
-        var env = new Dictionary<string, string>(_spec.Env)
-        {
-            ["PBM_APP"] = _spec.Name,
-            ["PBM_INSTANCE"] = _index.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["PBM_ID"] = $"{_spec.Name}:{_index}",
-            ["NODE_APP_INSTANCE"] = _index.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
-        if (_spec.Port is not null)
-        {
-            _privatePort = PortAllocator.Next();
-            env["PORT"] = _privatePort.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
+        if (_spec.Port is not null) _privatePort = PortAllocator.Next();
+        var env = InstanceEnvironment.For(_spec, _index, _spec.Port is null ? null : _privatePort);
         var startedAt = DateTimeOffset.UtcNow;
         ChildProcess child;
         try
@@ -282,6 +273,8 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         _memoryReported = false;
         _metrics.Watch(child.Pid);
         _pids.Record(_spec.Name, _index, child.Pid, child.StartTicks);
+        if (InstancePidFile.Write(_spec, _index, child.Pid) is { } pidFileError)
+            _log.Warning("{0}:{1} cannot write its pid file: {2}", _spec.Name, _index, pidFileError);
         _log.Info("{0}:{1} started pid {2}", _spec.Name, _index, child.Pid);
         var self = Self;
         var pid = child.Pid;
@@ -342,6 +335,7 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         Timers.Cancel("kill");
         if (_child is not null) _metrics.Unwatch(_child.Pid);
         _pids.Forget(_spec.Name, _index, pid);
+        InstancePidFile.Remove(_spec, _index, pid);
         _child = null;
         _destination = null;
     }

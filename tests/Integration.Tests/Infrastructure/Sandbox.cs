@@ -26,6 +26,9 @@ public sealed class Sandbox : IAsyncDisposable
 
     public Dictionary<string, string> Env { get; } = new();
 
+    /// <summary>Variables removed from the CLI's environment (as if the user unset them).</summary>
+    public HashSet<string> Unset { get; } = [];
+
     public async Task<CliResult> RunAsync(params string[] args) => await RunAsync(TimeSpan.FromSeconds(90), args);
 
     public async Task<CliResult> RunAsync(TimeSpan timeout, params string[] args)
@@ -39,6 +42,7 @@ public sealed class Sandbox : IAsyncDisposable
         psi.Environment["PBM_HOME"] = Home;
         psi.Environment["NO_COLOR"] = "1";
         foreach (var (k, v) in Env) psi.Environment[k] = v;
+        foreach (var k in Unset) psi.Environment.Remove(k);
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
