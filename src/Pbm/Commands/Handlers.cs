@@ -55,7 +55,7 @@ internal static class Handlers
     {
         NoPositionals(c);
         var list = await c.CallAsync(cl => cl.ListAsync());
-        c.Warnings.AddRange(list.Warnings.Where(w => !c.Warnings.Contains(w)));
+        c.Warnings.AddRange((list.Warnings ?? []).Where(w => !c.Warnings.Contains(w)));
         if (c.Json)
         {
             Console.Out.WriteLine(JsonSerializer.Serialize(list, PbmJsonContext.Indented.ListResult));

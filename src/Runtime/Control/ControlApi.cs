@@ -35,8 +35,8 @@ internal static class ControlApi
                 StartedAt = info.StartedAt, Home = info.Home.Root, Warnings = readiness.Warnings,
             }, PbmJsonContext.Default.PingResult);
         });
-        api.MapGet("/api/apps", (ActorRegistry r, PbmSettings s) => Send(r, s, GetApps.Instance));
-        api.MapGet("/api/apps/{target}", (string target, ActorRegistry r, PbmSettings s) => Send(r, s, new GetApp(target)));
+        api.MapGet("/api/apps", (ActorRegistry r, PbmSettings s) => Send(r, s, GetApps.Instance, s.AskTimeout + TimeSpan.FromSeconds(5)));
+        api.MapGet("/api/apps/{target}", (string target, ActorRegistry r, PbmSettings s) => Send(r, s, new GetApp(target), s.AskTimeout + TimeSpan.FromSeconds(5)));
         api.MapPost("/api/apps", async (HttpRequest request, ActorRegistry r, PbmSettings s) =>
         {
             AppSpec? spec;
