@@ -63,14 +63,14 @@ public static class PbmHostingExtensions
     /// </summary>
     internal static AkkaConfigurationBuilder WithPbmDaemon(this AkkaConfigurationBuilder builder, PbmHostOptions options, DaemonRole role)
     {
-        if (role == DaemonRole.Worker) return builder.WithPbmMaster().WithPbmHost(options);
+        // Settings first: WithPbmMaster must see a node whose configuration is complete, not an embedded one.
         var setup = SetupOf(builder);
         setup.Settings = options.Settings;
         setup.Logs = options.Logs;
         setup.Metrics = options.Metrics;
         setup.Home = options.Home;
         setup.StartupWarnings = options.StartupWarnings;
-        return builder;
+        return role == DaemonRole.Worker ? builder.WithPbmMaster().WithPbmHost(options) : builder;
     }
 
     internal static PbmNodeSetup SetupOf(AkkaConfigurationBuilder builder)
