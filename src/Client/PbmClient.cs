@@ -113,23 +113,58 @@ public sealed class PbmClient : IDisposable
     public Task<ActorTree> ActorsAsync(int depth, CancellationToken ct = default) => SendAsync(HttpMethod.Get, $"api/actors?depth={depth}", null, Json.ActorTree, ct);
 
     /// <summary>Membership events as the node sees them, one line each, until cancelled.</summary>
-    public async IAsyncEnumerable<string> ClusterTailAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    public IAsyncEnumerable<string> ClusterTailAsync(CancellationToken ct = default) => LinesAsync("api/cluster/tail", ct);
+
+    /// <summary>The command palettes every reachable node of the cluster registered.</summary>
+    public Task<List<PaletteInfo>> PalettesAsync(CancellationToken ct = default) => SendAsync(HttpMethod.Get, "api/palettes", null, Json.ListPaletteInfo, ct);
+
+    /// <summary>Runs a palette command (pbm PALETTE COMMAND --ARG V) on a node that registered the palette.</summary>
+    public Task<PaletteResult> RunPaletteAsync(string palette, string command, IReadOnlyDictionary<string, string>? arguments = null, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, $"api/palettes/{Uri.EscapeDataString(palette)}/{Uri.EscapeDataString(command)}",
+            Body(new PaletteRequest(arguments ?? new Dictionary<string, string>()), Json.PaletteRequest), Json.PaletteResult, ct);
+
+    /// <summary>
+    /// Events until cancelled: first the current instances, then every app or instance change (status, host, pid,
+    /// restarts) and cluster membership change.
+    /// </summary>
+    public async IAsyncEnumerable<PbmEvent> EventsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "api/cluster/tail");
+        await foreach (var line in LinesAsync("api/events", ct).ConfigureAwait(false))
+            if (JsonSerializer.Deserialize(line, Json.PbmEvent) is { } e) yield return e;
+    }
+
+    /// <summary>The non-empty lines of a streaming (application/x-ndjson) answer, until it ends or <paramref name="ct"/> is cancelled.</summary>
+    private async IAsyncEnumerable<string> LinesAsync(string path, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
         HttpResponseMessage response;
         try
         {
             response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
         }
-        catch (HttpRequestException e) when (IsUnreachable(e))
+        catch (HttpRequestException e) when (IsUnreachable(e) || (Endpoint.IsLocal && e.StatusCode is null))
         {
             throw new DaemonUnreachableException($"no daemon answers at {Endpoint}", e);
         }
         using (response)
         {
-            if (!response.IsSuccessStatusCode) throw new PbmException($"the daemon answered {(int)response.StatusCode}", 1, (int)response.StatusCode);
-            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false));
-            while (await reader.ReadLineAsync(ct).ConfigureAwait(false) is { } line) yield return line;
+            if (!response.IsSuccessStatusCode)
+                throw Failure(response, await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false));
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false), Encoding.UTF8);
+            while (true)
+            {
+                string? line;
+                try
+                {
+                    line = await reader.ReadLineAsync(ct).ConfigureAwait(false);
+                }
+                catch (IOException) when (!ct.IsCancellationRequested)
+                {
+                    throw new PbmException($"lost the daemon at {Endpoint}");
+                }
+                if (line is null) yield break;
+                if (line.Length > 0) yield return line;
+            }
         }
     }
 

@@ -39,6 +39,12 @@ namespace Pbm.Client.Contracts;
 [JsonSerializable(typeof(DumpResult))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(PaletteDefinition))]
+[JsonSerializable(typeof(PaletteInfo))]
+[JsonSerializable(typeof(List<PaletteInfo>))]
+[JsonSerializable(typeof(PaletteRequest))]
+[JsonSerializable(typeof(PaletteResult))]
+[JsonSerializable(typeof(PbmEvent))]
 public sealed partial class PbmJsonContext : JsonSerializerContext
 {
     /// <summary>The same context, indented, for files people read (state, dumps) and --json output.</summary>

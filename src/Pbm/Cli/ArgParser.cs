@@ -15,7 +15,11 @@ internal static class ArgParser
         new("version", false, "print the version", "-v"),
     ];
 
-    public static ParsedArgs Parse(string[] args, Func<string, IReadOnlyList<OptionSpec>?> optionsOf)
+    /// <summary>
+    /// Splits <paramref name="args"/>. With <paramref name="lenient"/>, an unknown option is skipped instead of being an
+    /// error (used to find the command of a palette line before the palette's own options are known).
+    /// </summary>
+    public static ParsedArgs Parse(string[] args, Func<string, IReadOnlyList<OptionSpec>?> optionsOf, bool lenient = false)
     {
         var parsed = new ParsedArgs();
         IReadOnlyList<OptionSpec> allowed = Global;
@@ -43,6 +47,7 @@ internal static class ArgParser
                 }
                 var spec = allowed.FirstOrDefault(o => o.Name == name || o.Aliases.Contains(name))
                            ?? Global.FirstOrDefault(o => o.Name == name || o.Aliases.Contains(name));
+                if (spec is null && lenient) continue;
                 if (spec is null)
                 {
                     var where = parsed.Command is null ? "pbm" : $"pbm {parsed.Command}";

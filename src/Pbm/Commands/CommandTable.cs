@@ -78,7 +78,7 @@ internal static class CommandTable
                 new("unit", true, "unit name (default pbm-USER)")],
             "startup [--install] [--user U]", "print a systemd unit that runs the daemon and brings the apps back at boot"),
         ["completion"] = ([], "completion <bash|zsh>", "print a shell completion script: source <(pbm completion bash)"),
-        ["__complete"] = ([], "__complete apps", "(for completion scripts) app names, one per line; never starts a daemon"),
+        ["__complete"] = ([], "__complete apps|palettes|palette NAME [COMMAND]", "(for completion scripts) names, one per line; never starts a daemon"),
         ["ping"] = ([], "ping", "start the daemon if needed and show it"),
         ["kill"] = ([], "kill", "stop every app and the daemon"),
         ["save"] = ([], "save [name|file.json]", "write the app set to a dump (default PBM_HOME/dump.json)"),
@@ -93,6 +93,8 @@ internal static class CommandTable
             "cluster show|status|leader|join|leave|down|down-unreachable|tail [-a ADDR]", "cluster membership, as Petabridge.Cmd's cluster palette"),
         ["hosts"] = ([], "hosts", "host agents with their load and instance counts"),
         ["actor"] = ([new("depth", true, "levels to show (default 4)", "-d")], "actor hierarchy [-d N]", "the actors of the answering node"),
+        ["palettes"] = ([], "palettes", "command palettes services registered in the cluster (pbm PALETTE --help)"),
+        ["events"] = ([], "events", "stream app, instance and cluster events until Ctrl+C"),
         ["version"] = ([], "version", "print the version"),
         ["help"] = ([], "help [command]", "show help"),
     };

@@ -26,15 +26,36 @@ internal static class CompletionCommand
         return 0;
     }
 
-    /// <summary>pbm __complete apps: app names, one per line; nothing (and exit 0) when no daemon answers.</summary>
+    /// <summary>
+    /// pbm __complete apps | palettes | palette NAME [COMMAND]: app names, palette names, a palette's commands, or a
+    /// palette command's options, one per line; nothing (and exit 0) when no daemon answers.
+    /// </summary>
     public static async Task<int> CompleteAsync(Context c)
     {
-        if (c.Args.Positionals is not ["apps"]) throw new UsageException("usage: pbm __complete apps");
+        var what = c.Args.Positionals;
+        if (what is not (["apps"] or ["palettes"] or ["palette", _] or ["palette", _, _]))
+            throw new UsageException("usage: pbm __complete apps|palettes|palette NAME [COMMAND]");
         try
         {
             using var client = new PbmClient(c.Endpoint, TimeSpan.FromSeconds(3));
-            var list = await client.ListAsync();
-            foreach (var app in list.Apps) Console.Out.WriteLine(app.Spec.Name);
+            if (what[0] == "apps")
+            {
+                var list = await client.ListAsync();
+                foreach (var app in list.Apps) Console.Out.WriteLine(app.Spec.Name);
+                return 0;
+            }
+            var palettes = await client.PalettesAsync();
+            if (what[0] == "palettes")
+            {
+                foreach (var p in palettes.Where(p => !CommandTable.Commands.ContainsKey(p.Palette.Name))) Console.Out.WriteLine(p.Palette.Name);
+                return 0;
+            }
+            var palette = palettes.FirstOrDefault(p => p.Palette.Name == what[1])?.Palette;
+            if (palette is null) return 0;
+            if (what.Count == 2)
+                foreach (var cmd in palette.Commands) Console.Out.WriteLine(cmd.Name);
+            else if (palette.Command(what[2]) is { } command)
+                foreach (var a in command.Arguments) Console.Out.WriteLine("--" + a.Name);
         }
         catch (Exception e) when (e is PbmException or DaemonUnreachableException or HttpRequestException or TaskCanceledException)
         {
@@ -57,16 +78,16 @@ internal static class CompletionCommand
         var sb = new StringBuilder();
         sb.Append("# pbm completion for bash. Load it with: source <(pbm completion bash)\n");
         sb.Append("_pbm() {\n");
-        sb.Append("  local cur prev cmd i w\n");
+        sb.Append("  local cur prev cmd sub i w\n");
         sb.Append("  cur=\"${COMP_WORDS[COMP_CWORD]}\"\n");
         sb.Append("  prev=\"${COMP_WORDS[COMP_CWORD-1]}\"\n");
-        sb.Append("  cmd=\"\"\n");
+        sb.Append("  cmd=\"\"; sub=\"\"\n");
         sb.Append("  for ((i = 1; i < COMP_CWORD; i++)); do\n");
         sb.Append("    w=\"${COMP_WORDS[i]}\"\n");
         sb.Append("    case \"$w\" in\n");
         sb.Append("      ").Append(ValueOptions()).Append(") ((i++)) ;;\n");
         sb.Append("      -*) ;;\n");
-        sb.Append("      *) cmd=\"$w\"; break ;;\n");
+        sb.Append("      *) if [[ -z \"$cmd\" ]]; then cmd=\"$w\"; elif [[ -z \"$sub\" ]]; then sub=\"$w\"; fi ;;\n");
         sb.Append("    esac\n");
         sb.Append("  done\n");
         sb.Append("  case \"$prev\" in\n");
@@ -75,14 +96,14 @@ internal static class CompletionCommand
         sb.Append("    ").Append(ValueOptions()).Append(") COMPREPLY=(); return ;;\n");
         sb.Append("  esac\n");
         sb.Append("  if [[ -z \"$cmd\" ]]; then\n");
-        sb.Append("    COMPREPLY=($(compgen -W \"").Append(string.Join(' ', Commands)).Append(' ').Append(Flags([])).Append("\" -- \"$cur\"))\n");
+        sb.Append("    COMPREPLY=($(compgen -W \"").Append(string.Join(' ', Commands)).Append(' ').Append(Flags([])).Append(" $(\"${COMP_WORDS[0]}\" __complete palettes 2>/dev/null)\" -- \"$cur\"))\n");
         sb.Append("    return\n");
         sb.Append("  fi\n");
         sb.Append("  if [[ \"$cur\" == -* ]]; then\n");
         sb.Append("    case \"$cmd\" in\n");
         foreach (var (name, spec) in CommandTable.Commands.Where(c => c.Value.Options.Length > 0))
             sb.Append("      ").Append(name).Append(") COMPREPLY=($(compgen -W \"").Append(Flags(spec.Options)).Append("\" -- \"$cur\")) ;;\n");
-        sb.Append("      *) COMPREPLY=($(compgen -W \"").Append(Flags([])).Append("\" -- \"$cur\")) ;;\n");
+        sb.Append("      *) COMPREPLY=($(compgen -W \"").Append(Flags([])).Append(" $(\"${COMP_WORDS[0]}\" __complete palette \"$cmd\" \"$sub\" 2>/dev/null)\" -- \"$cur\")) ;;\n");
         sb.Append("    esac\n");
         sb.Append("    return\n");
         sb.Append("  fi\n");
@@ -97,7 +118,8 @@ internal static class CompletionCommand
         sb.Append("    completion) COMPREPLY=($(compgen -W \"bash zsh\" -- \"$cur\")) ;;\n");
         sb.Append("    help) COMPREPLY=($(compgen -W \"").Append(string.Join(' ', Commands)).Append("\" -- \"$cur\")) ;;\n");
         sb.Append("    save|resurrect) COMPREPLY=($(compgen -f -- \"$cur\")) ;;\n");
-        sb.Append("    *) COMPREPLY=() ;;\n");
+        // Anything else may be a palette of the cluster: complete its commands.
+        sb.Append("    *) if [[ -z \"$sub\" ]]; then COMPREPLY=($(compgen -W \"$(\"${COMP_WORDS[0]}\" __complete palette \"$cmd\" 2>/dev/null)\" -- \"$cur\")); else COMPREPLY=(); fi ;;\n");
         sb.Append("  esac\n");
         sb.Append("}\n");
         sb.Append("complete -F _pbm pbm\n");
@@ -116,6 +138,8 @@ internal static class CompletionCommand
         sb.Append("  )\n");
         sb.Append("  if (( CURRENT == 2 )); then\n");
         sb.Append("    _describe -t commands 'pbm command' commands\n");
+        sb.Append("    apps=(${(f)\"$(${words[1]} __complete palettes 2>/dev/null)\"})\n");
+        sb.Append("    (( ${#apps} )) && compadd -a apps\n");
         sb.Append("    return\n");
         sb.Append("  fi\n");
         sb.Append("  local cmd=${words[2]}\n");
@@ -139,6 +163,11 @@ internal static class CompletionCommand
         sb.Append("    completion) compadd bash zsh ;;\n");
         sb.Append("    help) compadd -- ").Append(string.Join(' ', Commands)).Append(" ;;\n");
         sb.Append("    save|resurrect) _files ;;\n");
+        sb.Append("    *)\n");
+        sb.Append("      if (( CURRENT == 3 )); then\n");
+        sb.Append("        apps=(${(f)\"$(${words[1]} __complete palette $cmd 2>/dev/null)\"})\n");
+        sb.Append("        (( ${#apps} )) && compadd -a apps\n");
+        sb.Append("      fi ;;\n");
         sb.Append("  esac\n");
         sb.Append("}\n");
         sb.Append("compdef _pbm pbm\n");

@@ -40,6 +40,8 @@ internal static class Handlers
         "startup" => Task.FromResult(StartupCommand.Run(c)),
         "completion" => Task.FromResult(CompletionCommand.Run(c)),
         "__complete" => CompletionCommand.CompleteAsync(c),
+        "palettes" => PaletteCommand.ListAsync(c),
+        "events" => EventsAsync(c),
         "version" => Task.FromResult(Version()),
         _ => throw new UsageException($"unknown command '{c.Args.Command}'"),
     };
@@ -50,6 +52,27 @@ internal static class Handlers
         return 0;
     }
 
+
+    private static async Task<int> EventsAsync(Context c)
+    {
+        NoPositionals(c);
+        await c.CallAsync(cl => cl.PingAsync());
+        using var cts = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cts.Cancel();
+        };
+        try
+        {
+            await foreach (var e in c.Client.EventsAsync(cts.Token))
+                Console.Out.WriteLine(c.Json ? JsonSerializer.Serialize(e, PbmJsonContext.Default.PbmEvent) : $"{e.At.ToLocalTime():HH:mm:ss.fff} {e.Kind,-8} {e.Text}");
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+        }
+        return 0;
+    }
 
     private static async Task<int> ListAsync(Context c)
     {

@@ -33,6 +33,14 @@ public sealed record PbmSettings
     /// <summary>Names and globs every watch ignores (pbm.watch.ignore).</summary>
     public IReadOnlyList<string> WatchIgnore { get; init; } = ["node_modules", ".git", "logs", "log", "*.log"];
 
+    /// <summary>How long listing palettes waits for each node's directory (pbm.palettes.gather-timeout).</summary>
+    public TimeSpan PaletteGatherTimeout { get; init; } = TimeSpan.FromSeconds(3);
+    /// <summary>How long a palette command's handler has to answer (pbm.palettes.command-timeout).</summary>
+    public TimeSpan PaletteCommandTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often GET /api/events compares the master's list for changes (pbm.api.events-interval).</summary>
+    public TimeSpan EventsInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>The embedded reference.conf: every default.</summary>
     public static Akka.Configuration.Config Reference { get; } = LoadReference();
 
@@ -64,6 +72,9 @@ public sealed record PbmSettings
             MetricsInterval = c.GetTimeSpan("metrics.interval"),
             MetricsPublic = c.GetBoolean("api.metrics-public", false),
             WatchDebounce = c.GetTimeSpan("watch.debounce", TimeSpan.FromMilliseconds(500)),
+            EventsInterval = c.GetTimeSpan("api.events-interval", TimeSpan.FromMilliseconds(500)),
+            PaletteGatherTimeout = c.GetTimeSpan("palettes.gather-timeout", TimeSpan.FromSeconds(3)),
+            PaletteCommandTimeout = c.GetTimeSpan("palettes.command-timeout", TimeSpan.FromSeconds(30)),
             WatchIgnore = c.GetStringList("watch.ignore", ["node_modules", ".git", "logs", "log", "*.log"]).ToList(),
         };
         if (settings.LogMaxBytes < 1024) throw new ConfigurationException("pbm.logs.max-size must be at least 1K");
@@ -73,6 +84,9 @@ public sealed record PbmSettings
         if (settings.EventsKept < 0) throw new ConfigurationException("pbm.logs.events must be 0 or more");
         if (settings.MetricsInterval < TimeSpan.FromMilliseconds(100)) throw new ConfigurationException("pbm.metrics.interval must be at least 100ms");
         if (settings.WatchDebounce < TimeSpan.Zero) throw new ConfigurationException("pbm.watch.debounce must be 0 or more");
+        if (settings.EventsInterval < TimeSpan.FromMilliseconds(50)) throw new ConfigurationException("pbm.api.events-interval must be at least 50ms");
+        if (settings.PaletteGatherTimeout <= TimeSpan.Zero || settings.PaletteCommandTimeout <= TimeSpan.Zero)
+            throw new ConfigurationException("pbm.palettes.gather-timeout and command-timeout must be > 0");
         if (settings.MaxRestarts < 0) throw new ConfigurationException("pbm.restart.max-restarts must be 0 or more");
         if (settings.BackoffMin <= TimeSpan.Zero || settings.BackoffMax < settings.BackoffMin)
             throw new ConfigurationException("pbm.restart.backoff-min must be > 0 and <= backoff-max");

@@ -75,7 +75,7 @@ public static class PbmDaemon
         var nodeName = configuredName.Length > 0 ? configuredName
             : bootstrap.Clustered ? $"{Environment.MachineName}:{bootstrap.Port}" : Environment.MachineName;
         config = bootstrap.ToConfig(nodeName).WithFallback(config);
-        if (bootstrap.Clustered && PlaintextRefused(config, bootstrap) is { } refusal)
+        if (bootstrap.PlaintextRefused(config) is { } refusal)
         {
             await Console.Error.WriteLineAsync($"pbm-daemon: {refusal}");
             return 2;
@@ -132,28 +132,18 @@ public static class PbmDaemon
                 l.ClearLoggers();
                 l.AddLoggerFactory();
             });
-            akka.WithPbmNode(settings, new PbmNodeOptions
+            akka.WithPbmDaemon(new PbmHostOptions
             {
-                Home = home, StartupWarnings = warnings, Gateway = gateway, Logs = logHub, Metrics = metrics,
-                Host = role == DaemonRole.Worker, Master = role == DaemonRole.Worker,
-            });
-            akka.AddStartup((system, registry) =>
-            {
-                // systemctl stop / SIGTERM: stop every instance gracefully; desired state stays, so the apps
-                // come back when the daemon starts again (pbm kill, by contrast, forgets them first).
-                CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "stop-instances", async () =>
-                {
-                    if (registry.TryGet<HostAgentKey>(out var host))
-                        await host.Ask<HostAgent.Done>(HostAgent.StopAllLocal.Instance, TimeSpan.FromSeconds(110));
-                    return Akka.Done.Instance;
-                });
-            });
+                Home = home, Settings = settings, StartupWarnings = warnings, GatewayInstance = gateway, Logs = logHub, Metrics = metrics,
+            }, role);
         });
 
         var app = builder.Build();
         app.UseMiddleware<ApiTokenMiddleware>(token);
         ControlApi.Map(app, info);
         ClusterApi.Map(app);
+        PalettesApi.Map(app);
+        EventsApi.Map(app);
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             File.SetUnixFileMode(home.Socket, UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -211,17 +201,5 @@ public static class PbmDaemon
         foreach (var file in files.Where(File.Exists))
             config = ConfigurationFactory.ParseString(File.ReadAllText(file)).WithFallback(config);
         return ClusterBootstrap.FromEnvironment().WithFallback(config);
-    }
-
-    /// <summary>Why joining over plain TCP is refused, or null when allowed (TLS on, all loopback, or explicitly allowed).</summary>
-    private static string? PlaintextRefused(Akka.Configuration.Config config, ClusterBootstrap bootstrap)
-    {
-        if (config.GetBoolean("akka.remote.dot-netty.tcp.enable-ssl", false)) return null;
-        if (config.GetBoolean("pbm.cluster.allow-plaintext", false) || Environment.GetEnvironmentVariable("PBM_ALLOW_PLAINTEXT") is "1" or "true") return null;
-        static bool Loopback(string host) => host is "localhost" || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
-        var hosts = bootstrap.Seeds.Select(s => new Uri(s.Replace("akka.tcp://pbm@", "tcp://", StringComparison.Ordinal)).Host).Append(bootstrap.Hostname);
-        if (hosts.All(Loopback)) return null;
-        return "refusing to join a cluster over plain TCP: turn on TLS for Akka.Remote (akka.remote.dot-netty.tcp.enable-ssl, see README) " +
-               "or, on a network you trust, set pbm.cluster.allow-plaintext = on (or PBM_ALLOW_PLAINTEXT=1)";
     }
 }
