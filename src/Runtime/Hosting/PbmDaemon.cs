@@ -112,8 +112,13 @@ public static class PbmDaemon
             if (api is not null)
             {
                 var endpoint = PbmEndpoint.Tcp(api, null);
-                if (endpoint.Host is "localhost") k.ListenLocalhost(endpoint.Port);
-                else k.Listen(IPAddress.Parse(endpoint.Host!), endpoint.Port);
+                var certificate = ApiCertificate.Load(config);
+                void Tls(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions o)
+                {
+                    if (certificate is not null) o.UseHttps(certificate);
+                }
+                if (endpoint.Host is "localhost") k.ListenLocalhost(endpoint.Port, Tls);
+                else k.Listen(IPAddress.Parse(endpoint.Host!), endpoint.Port, Tls);
             }
         });
         builder.Services.AddSingleton(settings);
