@@ -31,6 +31,7 @@ internal static class Handlers
         "daemon" => DaemonAsync(c),
         "cluster" => ClusterCommands.RunAsync(c),
         "hosts" => ClusterCommands.HostsAsync(c),
+        "console" => ConsoleCommand.RunAsync(c),
         "actor" => ClusterCommands.ActorsAsync(c),
         "version" => Task.FromResult(Version()),
         _ => throw new UsageException($"unknown command '{c.Args.Command}'"),
