@@ -10,17 +10,10 @@ namespace Pbm.Runtime.WebConsole;
 /// </summary>
 internal sealed class ConsoleAssets(RequestDelegate next)
 {
-    private static readonly FrozenDictionary<string, (string Resource, string ContentType)> Routes = new Dictionary<string, (string, string)>
-    {
-        ["/"] = ("index.html", "text/html; charset=utf-8"),
-        ["/index.html"] = ("index.html", "text/html; charset=utf-8"),
-        ["/console.js"] = ("console.js", "text/javascript; charset=utf-8"),
-        ["/console.css"] = ("console.css", "text/css; charset=utf-8"),
-        ["/favicon.svg"] = ("favicon.svg", "image/svg+xml"),
-    }.ToFrozenDictionary();
+    private const string Prefix = "Pbm.Runtime.WebConsole.";
 
-    private static readonly FrozenDictionary<string, byte[]> Contents = Routes.Values.Select(r => r.Resource).Distinct()
-        .ToFrozenDictionary(name => name, Load);
+    /// <summary>URL path to (content type, bytes): every file of wwwroot at "/NAME", and the page at "/" too.</summary>
+    private static readonly FrozenDictionary<string, (string ContentType, byte[] Body)> Files = LoadAll();
 
     // The page talks to any cluster the user adds (connect-src *), but runs only its own script and style, cannot
     // be framed, and never sends its address (which may hold ?token=) as a referrer.
@@ -30,27 +23,44 @@ internal sealed class ConsoleAssets(RequestDelegate next)
     public Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
-        if (!(HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)) || !Routes.TryGetValue(request.Path.Value ?? "", out var route))
+        if (!(HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)) || !Files.TryGetValue(request.Path.Value ?? "", out var file))
             return next(context);
         var response = context.Response;
         var headers = response.Headers;
-        response.ContentType = route.ContentType;
+        response.ContentType = file.ContentType;
         headers.CacheControl = "no-cache";
         headers.ContentSecurityPolicy = Policy;
         headers.XContentTypeOptions = "nosniff";
         headers.XFrameOptions = "DENY";
         headers["Referrer-Policy"] = "no-referrer";
-        var body = Contents[route.Resource];
+        var body = file.Body;
         response.ContentLength = body.Length;
         return HttpMethods.IsHead(request.Method) ? Task.CompletedTask : response.Body.WriteAsync(body, context.RequestAborted).AsTask();
     }
 
-    private static byte[] Load(string name)
+    private static FrozenDictionary<string, (string, byte[])> LoadAll()
     {
-        using var stream = typeof(ConsoleAssets).Assembly.GetManifestResourceStream("Pbm.Runtime.WebConsole." + name)
-                           ?? throw new InvalidOperationException($"console asset {name} is not embedded");
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
+        var assembly = typeof(ConsoleAssets).Assembly;
+        var files = new Dictionary<string, (string, byte[])>(StringComparer.Ordinal);
+        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(Prefix, StringComparison.Ordinal)))
+        {
+            var name = resource[Prefix.Length..];
+            using var stream = assembly.GetManifestResourceStream(resource)!;
+            using var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            files["/" + name] = (ContentType(name), copy.ToArray());
+        }
+        if (!files.TryGetValue("/index.html", out var page)) throw new InvalidOperationException("the console page (index.html) is not embedded");
+        files["/"] = page;
+        return files.ToFrozenDictionary(StringComparer.Ordinal);
     }
+
+    private static string ContentType(string name) => Path.GetExtension(name) switch
+    {
+        ".html" => "text/html; charset=utf-8",
+        ".js" => "text/javascript; charset=utf-8",
+        ".css" => "text/css; charset=utf-8",
+        ".svg" => "image/svg+xml",
+        _ => "application/octet-stream",
+    };
 }

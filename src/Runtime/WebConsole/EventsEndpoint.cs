@@ -5,6 +5,7 @@ using Akka.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Hosting;
 using Pbm.Client.Contracts;
 using Pbm.Runtime.Config;
 using Pbm.Runtime.Control;
@@ -25,11 +26,13 @@ internal static class EventsEndpoint
 
     public static void Map(IEndpointRouteBuilder api, DaemonInfo info)
     {
-        api.MapGet("/api/events", async (HttpContext context, ActorSystem system, ActorRegistry registry, PbmSettings settings) =>
+        api.MapGet("/api/events", async (HttpContext context, ActorSystem system, ActorRegistry registry, PbmSettings settings, IHostApplicationLifetime lifetime) =>
         {
             var console = ConsoleSettings.From(system.Settings.Config);
             var response = context.Response;
-            var ct = context.RequestAborted;
+            // Ends when the console goes away, and when the daemon stops: an open console must not hold up pbm kill.
+            using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+            var ct = stopping.Token;
             response.ContentType = "text/event-stream";
             response.Headers.CacheControl = "no-cache";
             response.Headers["X-Accel-Buffering"] = "no";

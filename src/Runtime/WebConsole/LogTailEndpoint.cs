@@ -6,6 +6,7 @@ using Akka.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Hosting;
 using Pbm.Client.Contracts;
 using Pbm.Runtime.Hosting;
 using static Pbm.Runtime.Messages.MasterProtocol;
@@ -25,7 +26,7 @@ internal static class LogTailEndpoint
 
     public static void Map(IEndpointRouteBuilder api, DaemonInfo info)
     {
-        api.MapGet("/api/console/logs", async (HttpContext context, ActorSystem system, ActorRegistry registry) =>
+        api.MapGet("/api/console/logs", async (HttpContext context, ActorSystem system, ActorRegistry registry, IHostApplicationLifetime lifetime) =>
         {
             var console = ConsoleSettings.From(system.Settings.Config);
             var q = context.Request.Query;
@@ -43,7 +44,9 @@ internal static class LogTailEndpoint
             if (error is not null) return error;
 
             var response = context.Response;
-            var ct = context.RequestAborted;
+            // Ends when the console closes the tail, and when the daemon stops (never holds up pbm kill).
+            using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+            var ct = stopping.Token;
             response.ContentType = "application/x-ndjson";
             response.Headers.CacheControl = "no-cache";
             var offsets = new Dictionary<string, long>();
