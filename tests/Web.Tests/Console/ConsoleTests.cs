@@ -21,9 +21,9 @@ public sealed class ConsoleTests(Browser browser) : IAsyncLifetime
         if (_context is not null) await _context.DisposeAsync();
     }
 
-    private async Task<IPage> OpenAsync(string url)
+    private async Task<IPage> OpenAsync(string url, ColorScheme scheme = ColorScheme.Light)
     {
-        _context ??= await browser.Instance.NewContextAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
+        _context ??= await browser.Instance.NewContextAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 }, ColorScheme = scheme });
         var page = await _context.NewPageAsync();
         page.PageError += (_, e) => _pageErrors.Add(e);
         await page.GotoAsync(url);
@@ -61,8 +61,11 @@ public sealed class ConsoleTests(Browser browser) : IAsyncLifetime
         await Expect(page.Locator("#live")).ToHaveTextAsync("live");
         Assert.DoesNotContain("token", page.Url, StringComparison.Ordinal);
         await Expect(page.Locator("#clusters li[data-cluster='home']")).ToHaveAttributeAsync("data-health", "ok");
-        await Task.Delay(2500); // a few samples in the charts
+        // The host's CPU and memory charts draw a line once a few snapshots came in.
+        await Expect(page.Locator("#hosts-table .spark-line").First).ToHaveAttributeAsync("d", new System.Text.RegularExpressions.Regex("^M[^M]+L.+L"));
         await ShotAsync(page, "dashboard");
+        await page.SetViewportSizeAsync(420, 900);
+        await ShotAsync(page, "dashboard-narrow");
         NoScriptErrors();
     }
 
@@ -201,7 +204,7 @@ public sealed class ConsoleTests(Browser browser) : IAsyncLifetime
         await using var b = await ConsoleNode.StartAsync();
         await a.Box.OkAsync("start", ConsoleNode.Ticker, "--name", "alpha");
         await b.Box.OkAsync("start", ConsoleNode.Ticker, "--name", "beta", "-i", "2");
-        var page = await OpenAsync($"{a.Url}/?token={a.Token}");
+        var page = await OpenAsync($"{a.Url}/?token={a.Token}", ColorScheme.Dark);
         await Expect(Cell(page, "alpha:0", "status")).ToHaveTextAsync("online");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "+ Add cluster" }).ClickAsync();

@@ -9,20 +9,31 @@ export class Series {
     this.data = new Map();
   }
 
-  /** Adds a sample (null when the metric is absent); series not fed for a whole window are dropped. */
+  /**
+   * Adds the sample of second `tick` (null when the metric is absent). Seconds with no sample (the cluster was not
+   * open, the stream dropped) become gaps, so the chart's time axis stays true; series unfed for a window are dropped.
+   */
   push(key, value, tick) {
     let s = this.data.get(key);
-    if (!s) this.data.set(key, s = { values: new Array(WINDOW).fill(null), head: 0, seen: tick });
+    if (!s) this.data.set(key, s = { values: new Array(WINDOW).fill(null), head: 0, count: 0, seen: tick - 1 });
+    if (tick <= s.seen) return;
+    // A snapshot a second; a late one (up to 2 s) is no gap.
+    for (let gap = tick - s.seen > 2 ? Math.min(WINDOW, tick - s.seen - 1) : 0; gap > 0; gap--) {
+      s.values[s.head] = null;
+      s.head = (s.head + 1) % WINDOW;
+      s.count = Math.min(WINDOW, s.count + 1);
+    }
     s.values[s.head] = value ?? null;
     s.head = (s.head + 1) % WINDOW;
+    s.count = Math.min(WINDOW, s.count + 1);
     s.seen = tick;
   }
 
-  /** Oldest first. */
+  /** The samples taken so far (at most a window), oldest first. */
   values(key) {
     const s = this.data.get(key);
     if (!s) return [];
-    return [...s.values.slice(s.head), ...s.values.slice(0, s.head)];
+    return [...s.values.slice(s.head), ...s.values.slice(0, s.head)].slice(WINDOW - s.count);
   }
 
   prune(tick) {
@@ -48,14 +59,16 @@ export function sparkline(label) {
 }
 
 /**
- * Draws values (oldest first, nulls are gaps) scaled to [0, max(floor, peak)]. Charts with no data at all stay
- * empty, so a metric the node does not report shows as a flat nothing next to its "–".
+ * Draws values (oldest first, nulls are gaps) scaled to [0, max(floor, peak + 15%)], newest at the right edge. The x axis
+ * spans the samples so far, at least 30 s, so a fresh page fills its charts quickly. Charts with no
+ * data at all stay empty, so a metric the node does not report shows as nothing next to its "–".
  */
 export function draw(svg, values, floor, label) {
   const [area, line] = svg.children;
-  const peak = Math.max(floor, ...values.filter(v => v != null));
-  const step = 100 / (WINDOW - 1);
-  const offset = WINDOW - values.length;
+  const peak = Math.max(floor, 1.15 * Math.max(0, ...values.filter(v => v != null)));
+  const slots = Math.max(values.length, 30);
+  const step = 100 / (slots - 1);
+  const offset = slots - values.length;
   let d = '', a = '', run = [];
   const flush = () => {
     if (run.length > 1) {

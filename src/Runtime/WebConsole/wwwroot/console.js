@@ -133,7 +133,7 @@ function open(c) {
   closeLogs();
   state.active = c;
   localStorage.setItem(STORE + 'active', c.id);
-  dashboard.reset();
+  dashboard.reset(c.id);
   text($('cluster-title'), c.name || c.url || location.host);
   text($('cluster-sub'), c.home ? `this node · ${location.host}` : c.url);
   for (const el of document.querySelectorAll('.js-cluster-name')) text(el, c.name || c.url || location.host);

@@ -8,33 +8,34 @@ export class Dashboard {
   /** @param {(action: string, target: string, app: object) => void} onAction */
   constructor(onAction) {
     this.onAction = onAction;
+    this.history = new Map(); // cluster id -> Series: switching clusters keeps each one's charts
     this.series = new Series();
-    this.tick = 0;
   }
 
-  reset() {
-    this.series = new Series();
+  reset(clusterId) {
+    if (!this.history.has(clusterId)) this.history.set(clusterId, new Series());
+    this.series = this.history.get(clusterId);
     $('hosts-table').tBodies[0].replaceChildren();
     $('apps').replaceChildren();
   }
 
   render(snap) {
     const now = Date.now();
-    this.tick++;
+    const tick = Math.round(Date.parse(snap.at) / 1000) || Math.round(now / 1000);
     const apps = snap.apps?.apps ?? [];
     const members = snap.cluster?.members ?? [];
     const hosts = snap.hosts ?? [];
     for (const host of hosts) {
       const cpu = host.cpus > 0 ? (host.load1 / host.cpus) * 100 : null;
       const mem = host.memoryTotal > 0 ? host.memoryTotal - host.memoryAvailable : null;
-      this.series.push(`cpu:${host.address}`, cpu, this.tick);
-      this.series.push(`mem:${host.address}`, mem, this.tick);
+      this.series.push(`cpu:${host.address}`, cpu, tick);
+      this.series.push(`mem:${host.address}`, mem, tick);
     }
     for (const i of apps.flatMap(a => a.instances)) {
-      this.series.push(`cpu:${i.id}`, i.cpu, this.tick);
-      this.series.push(`mem:${i.id}`, i.memory, this.tick);
+      this.series.push(`cpu:${i.id}`, i.cpu, tick);
+      this.series.push(`mem:${i.id}`, i.memory, tick);
     }
-    if (this.tick % 60 === 0) this.series.prune(this.tick);
+    if (tick % 60 === 0) this.series.prune(tick);
     this.summary(apps, members, hosts);
     this.hosts(members, hosts);
     this.apps(apps, now);
@@ -101,7 +102,7 @@ export class Dashboard {
     draw(c.cpuChart, this.series.values(`cpu:${key}`), 100, `CPU load of ${tr.dataset.host} over the last 5 minutes, now ${percent(cpu)}`);
     const used = host && host.memoryTotal > 0 ? host.memoryTotal - host.memoryAvailable : null;
     text(c.mem, used == null ? DASH : `${bytes(used)} / ${bytes(host.memoryTotal)}`);
-    draw(c.memChart, this.series.values(`mem:${key}`), host?.memoryTotal ?? 1, `Memory used on ${tr.dataset.host} over the last 5 minutes, now ${bytes(used)}`);
+    draw(c.memChart, this.series.values(`mem:${key}`), 1, `Memory used on ${tr.dataset.host} over the last 5 minutes, now ${bytes(used)}`);
   }
 
   apps(apps, now) {

@@ -1,0 +1,75 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Pbm.Integration.Tests.Infrastructure;
+
+namespace Pbm.Web.Tests.Console;
+
+/// <summary>What the console needs from the control API, over plain HTTP: the page without a token, CORS, the event stream.</summary>
+public sealed class ConsoleApiTests
+{
+    [Fact]
+    public async Task Page_IsServedWithoutToken_ButTheDataNeedsIt()
+    {
+        await using var node = await ConsoleNode.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(node.Url) };
+        var page = await http.GetAsync("/");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("<title>pbm console</title>", await page.Content.ReadAsStringAsync());
+        Assert.Equal("no-referrer", page.Headers.GetValues("Referrer-Policy").Single());
+        Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/console.js")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/api/events")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/api/console/logs?target=x")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/favicon.ico")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Cors_PreflightNeedsNoToken_AndEveryAnswerAllowsOtherOrigins()
+    {
+        await using var node = await ConsoleNode.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(node.Url) };
+        var preflight = new HttpRequestMessage(HttpMethod.Options, "/api/apps/web/restart");
+        preflight.Headers.Add("Origin", "http://127.0.0.1:1");
+        preflight.Headers.Add("Access-Control-Request-Method", "POST");
+        preflight.Headers.Add("Access-Control-Request-Headers", "authorization,content-type");
+        var answer = await http.SendAsync(preflight);
+        Assert.Equal(HttpStatusCode.NoContent, answer.StatusCode);
+        Assert.Equal("*", answer.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Contains("Authorization", answer.Headers.GetValues("Access-Control-Allow-Headers").Single());
+
+        var refused = new HttpRequestMessage(HttpMethod.Get, "/api/apps");
+        refused.Headers.Add("Origin", "http://127.0.0.1:1");
+        var r = await http.SendAsync(refused);
+        Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode);
+        Assert.Equal("*", r.Headers.GetValues("Access-Control-Allow-Origin").Single());
+    }
+
+    [Fact]
+    public async Task Events_StreamSnapshotsWithTheApps_WithoutTheirEnvironment()
+    {
+        await using var node = await ConsoleNode.StartAsync();
+        node.Box.Env["SECRET_FOR_TEST"] = "hunter2";
+        await node.Box.OkAsync("start", ConsoleNode.Ticker, "--name", "ticker");
+        using var http = new HttpClient { BaseAddress = new Uri(node.Url) };
+        var request = new HttpRequestMessage(HttpMethod.Get, "/api/events");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", node.Token);
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var snapshots = new List<string>();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (snapshots.Count < 2 && await reader.ReadLineAsync(cts.Token) is { } line)
+            if (line.StartsWith("data: ", StringComparison.Ordinal)) snapshots.Add(line);
+        Assert.Equal(2, snapshots.Count);
+        Assert.All(snapshots, s => Assert.Contains("\"id\":\"ticker:0\"", s));
+        Assert.All(snapshots, s => Assert.DoesNotContain("hunter2", s));
+    }
+
+    [Fact]
+    public async Task PbmConsole_WithoutTcp_SaysHowToTurnItOn()
+    {
+        await using var box = new Sandbox();
+        var r = await box.RunAsync("console");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("pbm daemon --api 127.0.0.1:9110", r.Stderr);
+    }
+}
