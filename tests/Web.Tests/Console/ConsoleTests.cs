@@ -190,10 +190,46 @@ public sealed class ConsoleTests(Browser browser) : IAsyncLifetime
         var after = await node.InstancesAsync("web");
         Assert.All(after, i => Assert.DoesNotContain(i.Pid, before));
 
+        // Disconnect: out of the gateway, kept alive, replaced.
+        await Row(page, "web:0").GetByRole(AriaRole.Button, new() { Name = "Disconnect web:0" }).ClickAsync();
+        await page.Locator("#dlg-confirm").GetByRole(AriaRole.Button, new() { Name = "Disconnect" }).ClickAsync();
+        await Sandbox.EventuallyAsync(() => node.InstancesAsync("web"), l => l.Any(i => i.Status == "disconnected"), "a disconnected instance");
+        await Expect(page.Locator("tr[data-instance] [data-col='status'] .badge", new() { HasText = "disconnected" })).ToHaveCountAsync(1);
+
         await App(page, "web").GetByRole(AriaRole.Button, new() { Name = "Stop web", Exact = true }).ClickAsync();
         await page.Locator("#dlg-confirm").GetByRole(AriaRole.Button, new() { Name = "Stop" }).ClickAsync();
         await Expect(App(page, "web").Locator(".app-title .badge")).ToHaveTextAsync("stopped");
         await Expect(App(page, "web").GetByRole(AriaRole.Button, new() { Name = "Start web", Exact = true })).ToBeVisibleAsync();
+        NoScriptErrors();
+    }
+
+    [BrowserFact]
+    public async Task Deploy_RollsTheNewDirectoryOut_AndAMissingOneIsExplained()
+    {
+        await using var node = await ConsoleNode.StartAsync();
+        var v1 = Directory.CreateDirectory(Path.Combine(node.Box.Work, "v1")).FullName;
+        var v2 = Directory.CreateDirectory(Path.Combine(node.Box.Work, "v2")).FullName;
+        File.Copy(ConsoleNode.Ticker, Path.Combine(v1, "server.js"));
+        File.Copy(ConsoleNode.Ticker, Path.Combine(v2, "server.js"));
+        await node.Box.OkAsync("start", Path.Combine(v1, "server.js"), "--cwd", v1, "--name", "api", "-i", "2");
+        var page = await OpenAsync($"{node.Url}/?token={node.Token}");
+        await Expect(App(page, "api").Locator("[data-col='ready']")).ToHaveTextAsync("2/2 ready");
+
+        var deploy = App(page, "api").GetByRole(AriaRole.Button, new() { Name = "Deploy api" });
+        await deploy.ClickAsync();
+        var dialog = page.Locator("#dlg-deploy");
+        await dialog.GetByLabel("Directory of the new version").FillAsync(Path.Combine(node.Box.Work, "v9"));
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Deploy" }).ClickAsync();
+        await Expect(page.Locator("#deploy-error")).ToContainTextAsync("no such directory");
+
+        await dialog.GetByLabel("Directory of the new version").FillAsync(v2);
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Deploy" }).ClickAsync();
+        await Expect(dialog).ToBeHiddenAsync();
+        await Expect(App(page, "api").Locator(".rollout")).ToContainTextAsync("deploy v1 → v2 done: 2/2 replaced");
+        await Expect(App(page, "api").Locator(".chip")).ToHaveTextAsync("v2");
+        await Expect(App(page, "api").Locator(".script")).ToContainTextAsync(v2);
+        Assert.All(await node.InstancesAsync("api"), i => Assert.Equal(2, i.Version));
+        await Expect(App(page, "api").GetByRole(AriaRole.Button, new() { Name = "Rollback api" })).ToBeVisibleAsync();
         NoScriptErrors();
     }
 
