@@ -30,6 +30,7 @@ export class Api {
       });
     } catch (e) {
       if (e.name === 'AbortError') throw e;
+      if (e.name === 'TimeoutError') throw new ApiError(`${this.base || location.origin} did not answer in time`, 0);
       throw new ApiError(`cannot reach ${this.base || location.origin}: ${e.message}`, 0);
     }
     const text = await res.text();

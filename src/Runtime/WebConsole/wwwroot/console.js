@@ -120,7 +120,9 @@ async function pollOthers() {
     if (!token) { setHealth(c, { level: 'off', text: 'sign-in needed' }); continue; }
     const api = new Api(c.url, token);
     try {
-      const [apps, cluster] = await Promise.all([api.get('/api/apps'), api.get('/api/cluster')]);
+      // A node that does not answer within a few seconds counts as unreachable (the next poll tries again).
+      const signal = AbortSignal.timeout(POLL_OTHERS_MS - 1000);
+      const [apps, cluster] = await Promise.all([api.get('/api/apps', signal), api.get('/api/cluster', signal)]);
       setHealth(c, health(apps.apps, cluster.members));
     } catch (e) {
       setHealth(c, { level: 'bad', text: e.status === 401 ? 'token refused' : 'unreachable' });
