@@ -3,7 +3,7 @@ using Pbm.Client.Contracts;
 namespace Pbm.Runtime.WebConsole;
 
 /// <summary>
-/// What GET /api/events pushes every second: everything the console draws, in one consistent read.
+/// What GET /api/console/snapshots pushes every second: everything the console draws, in one consistent read.
 /// <see cref="Error"/> says in words why a part is missing (the master did not answer in time...).
 /// </summary>
 public sealed record ConsoleSnapshot(

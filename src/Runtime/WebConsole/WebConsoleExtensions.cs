@@ -8,13 +8,13 @@ public static class WebConsoleExtensions
 {
     /// <summary>
     /// Call before the token middleware: the page and CORS preflights need no token. The endpoints mapped here
-    /// (/api/events, /api/console/*) run after it, like every other /api endpoint, so they do.
+    /// (/api/console/*) run after it, like every other /api endpoint, so they do.
     /// </summary>
     public static WebApplication UseWebConsole(this WebApplication app, DaemonInfo info)
     {
         app.UseMiddleware<CorsMiddleware>();
         app.UseMiddleware<ConsoleAssets>();
-        EventsEndpoint.Map(app, info);
+        SnapshotsEndpoint.Map(app, info);
         ConsoleActions.Map(app);
         LogTailEndpoint.Map(app, info);
         return app;

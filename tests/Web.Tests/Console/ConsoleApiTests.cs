@@ -17,7 +17,7 @@ public sealed class ConsoleApiTests
         Assert.Contains("<title>pbm console</title>", await page.Content.ReadAsStringAsync());
         Assert.Equal("no-referrer", page.Headers.GetValues("Referrer-Policy").Single());
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/console.js")).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/api/events")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/api/console/snapshots")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/api/console/logs?target=x")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/favicon.ico")).StatusCode);
     }
@@ -44,13 +44,13 @@ public sealed class ConsoleApiTests
     }
 
     [Fact]
-    public async Task Events_StreamSnapshotsWithTheApps_WithoutTheirEnvironment()
+    public async Task Snapshots_StreamWithTheApps_WithoutTheirEnvironment()
     {
         await using var node = await ConsoleNode.StartAsync();
         node.Box.Env["SECRET_FOR_TEST"] = "hunter2";
         await node.Box.OkAsync("start", ConsoleNode.Ticker, "--name", "ticker");
         using var http = new HttpClient { BaseAddress = new Uri(node.Url) };
-        var request = new HttpRequestMessage(HttpMethod.Get, "/api/events");
+        var request = new HttpRequestMessage(HttpMethod.Get, "/api/console/snapshots");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", node.Token);
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);

@@ -76,9 +76,9 @@ export class Api {
     }
   }
 
-  /** GET /api/events: one snapshot a second, as Server-Sent Events read through fetch (so the token stays in a header). */
+  /** GET /api/console/snapshots: one snapshot a second, as Server-Sent Events read through fetch (so the token stays in a header). */
   events(signal, onSnapshot) {
-    return this.stream('/api/events', signal, '\n\n', frame => {
+    return this.stream('/api/console/snapshots', signal, '\n\n', frame => {
       const data = frame.split('\n').filter(l => l.startsWith('data:')).map(l => l.slice(5).trimStart()).join('\n');
       if (data) onSnapshot(JSON.parse(data));
     });

@@ -2,7 +2,7 @@
 //
 // Several clusters, one page: each cluster is an endpoint (its control API's URL) and a token, kept in this
 // browser's localStorage. The page's own node is the "home" cluster. The open cluster streams snapshots
-// (GET /api/events); every other one is polled every few seconds for its health dot. Calls to other clusters go
+// (GET /api/console/snapshots); every other one is polled every few seconds for its health dot. Calls to other clusters go
 // straight from the browser to their API, which allows it with CORS (the token is the only credential).
 
 import { Api, ApiError } from './api.js';

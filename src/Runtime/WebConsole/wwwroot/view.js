@@ -1,4 +1,4 @@
-// Draws one snapshot (GET /api/events) into the dashboard: summary, hosts, apps and their instances, with charts.
+// Draws one snapshot (GET /api/console/snapshots) into the dashboard: summary, hosts, apps and their instances, with charts.
 // Elements are kept per key and updated in place, so the page refreshes every second without losing focus.
 
 import { $, h, text, attr, sync, bytes, percent, uptime, tone, DASH } from './util.js';

@@ -15,18 +15,18 @@ using static Pbm.Runtime.Messages.MasterProtocol;
 namespace Pbm.Runtime.WebConsole;
 
 /// <summary>
-/// GET /api/events: Server-Sent Events, one <see cref="ConsoleSnapshot"/> per pbm.console.snapshot-interval
+/// GET /api/console/snapshots: Server-Sent Events, one <see cref="ConsoleSnapshot"/> per pbm.console.snapshot-interval
 /// (apps with their instances and rollouts, hosts with their load, cluster members) until the client goes away.
 /// Whole snapshots rather than deltas: a few KB a second per console, and a client that missed one loses nothing.
 /// A part the master cannot give in time is left out with the reason in words; the stream goes on.
 /// </summary>
-internal static class EventsEndpoint
+internal static class SnapshotsEndpoint
 {
     private static readonly IReadOnlyDictionary<string, string> NoEnv = new Dictionary<string, string>();
 
     public static void Map(IEndpointRouteBuilder api, DaemonInfo info)
     {
-        api.MapGet("/api/events", async (HttpContext context, ActorSystem system, ActorRegistry registry, PbmSettings settings, IHostApplicationLifetime lifetime) =>
+        api.MapGet("/api/console/snapshots", async (HttpContext context, ActorSystem system, ActorRegistry registry, PbmSettings settings, IHostApplicationLifetime lifetime) =>
         {
             var console = ConsoleSettings.From(system.Settings.Config);
             var response = context.Response;
