@@ -76,8 +76,13 @@ public sealed class PbmClient : IDisposable
     public Task<OperationResult> StopAsync(string target, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, $"api/apps/{Uri.EscapeDataString(target)}/stop", null, Json.OperationResult, ct);
 
-    public Task<OperationResult> RestartAsync(string target, CancellationToken ct = default) =>
-        SendAsync(HttpMethod.Post, $"api/apps/{Uri.EscapeDataString(target)}/restart", Body(new RestartRequest(), Json.RestartRequest), Json.OperationResult, ct);
+    /// <summary>Restarts instances; with <paramref name="spec"/> (pbm restart --update-env) the app's spec is replaced by it first.</summary>
+    public Task<OperationResult> RestartAsync(string target, AppSpec? spec = null, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, $"api/apps/{Uri.EscapeDataString(target)}/restart", Body(new RestartRequest(Spec: spec), Json.RestartRequest), Json.OperationResult, ct);
+
+    /// <summary>The environment an instance runs with (app means app:0).</summary>
+    public Task<InstanceEnv> EnvAsync(string target, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Get, $"api/apps/{Uri.EscapeDataString(target)}/env", null, Json.InstanceEnv, ct);
 
     public Task<OperationResult> DeleteAsync(string target, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Delete, $"api/apps/{Uri.EscapeDataString(target)}", null, Json.OperationResult, ct);
@@ -108,23 +113,58 @@ public sealed class PbmClient : IDisposable
     public Task<ActorTree> ActorsAsync(int depth, CancellationToken ct = default) => SendAsync(HttpMethod.Get, $"api/actors?depth={depth}", null, Json.ActorTree, ct);
 
     /// <summary>Membership events as the node sees them, one line each, until cancelled.</summary>
-    public async IAsyncEnumerable<string> ClusterTailAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    public IAsyncEnumerable<string> ClusterTailAsync(CancellationToken ct = default) => LinesAsync("api/cluster/tail", ct);
+
+    /// <summary>The command palettes every reachable node of the cluster registered.</summary>
+    public Task<List<PaletteInfo>> PalettesAsync(CancellationToken ct = default) => SendAsync(HttpMethod.Get, "api/palettes", null, Json.ListPaletteInfo, ct);
+
+    /// <summary>Runs a palette command (pbm PALETTE COMMAND --ARG V) on a node that registered the palette.</summary>
+    public Task<PaletteResult> RunPaletteAsync(string palette, string command, IReadOnlyDictionary<string, string>? arguments = null, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, $"api/palettes/{Uri.EscapeDataString(palette)}/{Uri.EscapeDataString(command)}",
+            Body(new PaletteRequest(arguments ?? new Dictionary<string, string>()), Json.PaletteRequest), Json.PaletteResult, ct);
+
+    /// <summary>
+    /// Events until cancelled: first the current instances, then every app or instance change (status, host, pid,
+    /// restarts) and cluster membership change.
+    /// </summary>
+    public async IAsyncEnumerable<PbmEvent> EventsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "api/cluster/tail");
+        await foreach (var line in LinesAsync("api/events", ct).ConfigureAwait(false))
+            if (JsonSerializer.Deserialize(line, Json.PbmEvent) is { } e) yield return e;
+    }
+
+    /// <summary>The non-empty lines of a streaming (application/x-ndjson) answer, until it ends or <paramref name="ct"/> is cancelled.</summary>
+    private async IAsyncEnumerable<string> LinesAsync(string path, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
         HttpResponseMessage response;
         try
         {
             response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
         }
-        catch (HttpRequestException e) when (IsUnreachable(e))
+        catch (HttpRequestException e) when (IsUnreachable(e) || (Endpoint.IsLocal && e.StatusCode is null))
         {
             throw new DaemonUnreachableException($"no daemon answers at {Endpoint}", e);
         }
         using (response)
         {
-            if (!response.IsSuccessStatusCode) throw new PbmException($"the daemon answered {(int)response.StatusCode}", 1, (int)response.StatusCode);
-            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false));
-            while (await reader.ReadLineAsync(ct).ConfigureAwait(false) is { } line) yield return line;
+            if (!response.IsSuccessStatusCode)
+                throw Failure(response, await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false));
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false), Encoding.UTF8);
+            while (true)
+            {
+                string? line;
+                try
+                {
+                    line = await reader.ReadLineAsync(ct).ConfigureAwait(false);
+                }
+                catch (IOException) when (!ct.IsCancellationRequested)
+                {
+                    throw new PbmException($"lost the daemon at {Endpoint}");
+                }
+                if (line is null) yield break;
+                if (line.Length > 0) yield return line;
+            }
         }
     }
 
@@ -137,6 +177,76 @@ public sealed class PbmClient : IDisposable
     /// <summary>Stops every app and the daemon; the answer comes once the apps are down.</summary>
     public Task<OperationResult> KillAsync(CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, "api/kill", null, Json.OperationResult, ct);
+
+    /// <summary>Empties the log files of an app, an instance, or every app (target null).</summary>
+    public Task<OperationResult> FlushAsync(string? target, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, target is null ? "api/logs/flush" : $"api/logs/flush?target={Uri.EscapeDataString(target)}", null, Json.OperationResult, ct);
+
+    /// <summary>
+    /// The last <paramref name="lines"/> lines of each instance (of <paramref name="target"/>, or of every app), merged
+    /// by time; with <paramref name="follow"/>, then every new line until <paramref name="ct"/> is cancelled.
+    /// <paramref name="stream"/> is "out", "err" or null for both.
+    /// </summary>
+    public async IAsyncEnumerable<LogEntry> LogsAsync(string? target, int lines, string? stream, bool follow,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        var query = new StringBuilder("api/logs?lines=").Append(lines);
+        if (target is not null) query.Append("&target=").Append(Uri.EscapeDataString(target));
+        if (stream is not null) query.Append("&stream=").Append(stream);
+        if (follow) query.Append("&follow=true");
+        using var request = new HttpRequestMessage(HttpMethod.Get, query.ToString());
+        HttpResponseMessage response;
+        try
+        {
+            // Headers only: the body streams for as long as the caller follows (HttpClient.Timeout stops at the headers).
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e) when (IsUnreachable(e) || (Endpoint.IsLocal && e.StatusCode is null))
+        {
+            throw new DaemonUnreachableException($"no daemon answers at {Endpoint}", e);
+        }
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                var bytes = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
+                throw Failure(response, bytes);
+            }
+            await using var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+            using var reader = new StreamReader(body, Encoding.UTF8);
+            while (true)
+            {
+                string? line;
+                try
+                {
+                    line = await reader.ReadLineAsync(ct).ConfigureAwait(false);
+                }
+                catch (IOException) when (!ct.IsCancellationRequested)
+                {
+                    throw new PbmException($"lost the daemon at {Endpoint}");
+                }
+                if (line is null) yield break;
+                if (line.Length == 0) continue;
+                var entry = JsonSerializer.Deserialize(line, Json.LogEntry);
+                if (entry is not null) yield return entry;
+            }
+        }
+    }
+
+    private PbmException Failure(HttpResponseMessage response, byte[] bytes)
+    {
+        var status = (int)response.StatusCode;
+        if (response.StatusCode == HttpStatusCode.Unauthorized)
+            return new PbmException($"unauthorized: {Endpoint} refused the token (pass --token T or PBM_TOKEN; the token is in PBM_HOME/token on that node)", 1, status);
+        try
+        {
+            return new PbmException(JsonSerializer.Deserialize(bytes, Json.ApiError)?.Error ?? Encoding.UTF8.GetString(bytes), 1, status);
+        }
+        catch (JsonException)
+        {
+            return new PbmException($"daemon answered {status}: {Encoding.UTF8.GetString(bytes)}", 1, status);
+        }
+    }
 
     private static ByteArrayContent Body<T>(T value, JsonTypeInfo<T> info)
     {
@@ -166,19 +276,7 @@ public sealed class PbmClient : IDisposable
             var bytes = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
             if (response.IsSuccessStatusCode)
                 return JsonSerializer.Deserialize(bytes, info) ?? throw new PbmException("empty answer from the daemon");
-            var status = (int)response.StatusCode;
-            if (response.StatusCode == HttpStatusCode.Unauthorized)
-                throw new PbmException($"unauthorized: {Endpoint} refused the token (pass --token T or PBM_TOKEN; the token is in PBM_HOME/token on that node)", 1, status);
-            string message;
-            try
-            {
-                message = JsonSerializer.Deserialize(bytes, Json.ApiError)?.Error ?? Encoding.UTF8.GetString(bytes);
-            }
-            catch (JsonException)
-            {
-                message = $"daemon answered {status}: {Encoding.UTF8.GetString(bytes)}";
-            }
-            throw new PbmException(message, 1, status);
+            throw Failure(response, bytes);
         }
     }
 

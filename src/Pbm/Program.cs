@@ -9,11 +9,18 @@ namespace Pbm.Cli;
 /// <summary>pbm: the command line of the pbm process manager. Exit codes: 0 done, 1 failed, 2 bad command line.</summary>
 internal static class Program
 {
-    public static async Task<int> Main(string[] args)
+    public static Task<int> Main(string[] args) => RunAsync(args, inRepl: false);
+
+    /// <summary>Runs one command line; <paramref name="inRepl"/> when it is a line of the prompt (which then never nests).</summary>
+    private static async Task<int> RunAsync(string[] args, bool inRepl)
     {
         ParsedArgs parsed;
         try
         {
+            // A command pbm does not know may be a palette of the cluster: its options are known only once asked for.
+            var probe = ArgParser.Parse(args, c => CommandTable.Commands.TryGetValue(c, out var spec) ? spec.Options : null, lenient: true);
+            if (probe.Command is { } unknown && !CommandTable.Commands.ContainsKey(unknown) && !probe.Has("version"))
+                return await Guard(new Context(probe), () => PaletteCommand.RunAsync(args, probe));
             parsed = ArgParser.Parse(args, c => CommandTable.Commands.TryGetValue(c, out var spec) ? spec.Options : null);
         }
         catch (UsageException e)
@@ -22,24 +29,29 @@ internal static class Program
             return 2;
         }
         if (parsed.Has("version") && parsed.Command is null) parsed.Command = "version";
+        if (parsed.Command is null && !parsed.Has("help") && !inRepl) return await Repl.RunAsync(parsed, RunAsync);
         if (parsed.Command is null || parsed.Command == "help" || parsed.Has("help"))
         {
             Console.Out.Write(Help.Text(parsed.Command == "help" ? parsed.Positionals.FirstOrDefault() : parsed.Command));
             return parsed.Command is null && !parsed.Has("help") ? 2 : 0;
         }
-        if (!CommandTable.Commands.ContainsKey(parsed.Command))
-        {
-            await Console.Error.WriteLineAsync($"error: unknown command '{parsed.Command}' (pbm help lists them)");
-            return 2;
-        }
 
         var context = new Context(parsed);
-        try
+        return await Guard(context, async () =>
         {
             var code = await Handlers.RunAsync(context);
             foreach (var w in context.Warnings) await Console.Error.WriteLineAsync($"warning: {w}");
             // A corrupt state file fails the command that found it (the one that started the daemon), once.
             return context.StartedDaemon && context.Warnings.Any(w => w.Contains("corrupt", StringComparison.Ordinal)) && code == 0 ? 1 : code;
+        });
+    }
+
+    /// <summary>Runs a command, turning the failures every command may meet into one line and an exit code.</summary>
+    private static async Task<int> Guard(Context context, Func<Task<int>> command)
+    {
+        try
+        {
+            return await command();
         }
         catch (UsageException e)
         {

@@ -11,4 +11,6 @@ public sealed record AppInfo
     public RolloutInfo? Rollout { get; init; }
     /// <summary>The version a rollback returns to, if any.</summary>
     public int? PreviousVersion { get; init; }
+    /// <summary>The load of the hosts that answered.</summary>
+    public IReadOnlyList<HostStats> Hosts { get; init; } = [];
 }

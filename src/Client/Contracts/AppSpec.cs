@@ -62,6 +62,34 @@ public sealed record AppSpec
 
     /// <summary>At most this many instances of the app on one host. Null: no cap.</summary>
     public int? MaxPerHost { get; init; }
+    /// <summary>How stdout and stderr are captured, timestamped and rotated.</summary>
+    public LogSpec Logs { get; init; } = new();
+
+    /// <summary>Restart an instance gracefully when its process tree's resident memory passes this many bytes. Null: no limit.</summary>
+    public long? MaxMemoryBytes { get; init; }
+    /// <summary>Variables given explicitly (--env K=V, an app file's env and env_NAME), laid over the caller's environment; <c>--update-env</c> keeps them and re-reads the rest.</summary>
+    public IReadOnlyDictionary<string, string> EnvOverrides { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The app file (apps.hocon, ecosystem.config.js...) the app was started from (absolute), re-read by <c>--update-env</c>. Null: started from the command line.</summary>
+    public string? Source { get; init; }
+
+    /// <summary>The environment chosen with <c>--env NAME</c> (the file's env_NAME), if any.</summary>
+    public string? EnvName { get; init; }
+
+    /// <summary>Instance 0's pid is written here while it runs, instance N's to NAME-N.EXT beside it. Null: no pid file.</summary>
+    public string? PidFile { get; init; }
+
+    /// <summary>Files and folders watched (absolute); a change restarts the app, or reloads it when it has a port. Null: no watch.</summary>
+    public IReadOnlyList<string>? Watch { get; init; }
+
+    /// <summary>Ignored by the watch, on top of node_modules, .git and log folders: names or globs (*.tmp, dist/**).</summary>
+    public IReadOnlyList<string> IgnoreWatch { get; init; } = [];
+
+    /// <summary>Quiet time (ms) after the last change before the watch acts. Null: pbm.watch.debounce (500 ms).</summary>
+    public int? WatchDelayMs { get; init; }
+
+    /// <summary>Five-field cron expression (local time): the app is restarted (reloaded with a port) at each occurrence.</summary>
+    public string? CronRestart { get; init; }
 
     /// <summary>A version label, bumped on every change of the spec. Starts at 1.</summary>
     public int Version { get; init; } = 1;

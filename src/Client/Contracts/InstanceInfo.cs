@@ -25,4 +25,16 @@ public sealed record InstanceInfo
     public int Version { get; init; }
     /// <summary>The private port the instance listens on behind the gateway.</summary>
     public int? PrivatePort { get; init; }
+    /// <summary>CPU of the instance's whole process tree over the last sample, in % of one core.</summary>
+    public double? Cpu { get; init; }
+    /// <summary>Resident memory of the instance's whole process tree, in bytes.</summary>
+    public long? Memory { get; init; }
+    /// <summary>Processes in the instance's tree (its session).</summary>
+    public int? Processes { get; init; }
+    /// <summary>Output lines that could not be written to the log files (full queue, unwritable folder).</summary>
+    public long LogDropped { get; init; }
+    /// <summary>Why the log files cannot be written, when they cannot.</summary>
+    public string? LogError { get; init; }
+    /// <summary>The last lifecycle events, oldest first.</summary>
+    public IReadOnlyList<InstanceEvent> Events { get; init; } = [];
 }

@@ -29,12 +29,22 @@ namespace Pbm.Client.Contracts;
 [JsonSerializable(typeof(List<HostInfo>))]
 [JsonSerializable(typeof(ActorTree))]
 [JsonSerializable(typeof(ApiError))]
+[JsonSerializable(typeof(LogEntry))]
+[JsonSerializable(typeof(HostStats))]
 [JsonSerializable(typeof(OperationResult))]
+[JsonSerializable(typeof(List<OperationResult>))]
+[JsonSerializable(typeof(InstanceEnv))]
 [JsonSerializable(typeof(PingResult))]
 [JsonSerializable(typeof(ListResult))]
 [JsonSerializable(typeof(DumpResult))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(PaletteDefinition))]
+[JsonSerializable(typeof(PaletteInfo))]
+[JsonSerializable(typeof(List<PaletteInfo>))]
+[JsonSerializable(typeof(PaletteRequest))]
+[JsonSerializable(typeof(PaletteResult))]
+[JsonSerializable(typeof(PbmEvent))]
 public sealed partial class PbmJsonContext : JsonSerializerContext
 {
     /// <summary>The same context, indented, for files people read (state, dumps) and --json output.</summary>

@@ -6,8 +6,8 @@ public sealed record ScaleRequest(string Count);
 /// <summary>Body of POST /api/save and /api/resurrect: a dump name or path; null means PBM_HOME/dump.json.</summary>
 public sealed record DumpRequest(string? Name);
 
-/// <summary>Body of POST /api/apps/{target}/restart.</summary>
-public sealed record RestartRequest(IReadOnlyDictionary<string, string>? Env = null);
+/// <summary>Body of POST /api/apps/{target}/restart: with <paramref name="Spec"/> (pbm restart --update-env), the app's spec is replaced by it first.</summary>
+public sealed record RestartRequest(IReadOnlyDictionary<string, string>? Env = null, AppSpec? Spec = null);
 
 /// <summary>Body of POST /api/apps/{app}/reload: instances replaced at a time.</summary>
 public sealed record ReloadRequest(int Parallel = 1);

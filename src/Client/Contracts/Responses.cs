@@ -21,7 +21,11 @@ public sealed record PingResult
 }
 
 /// <summary>Answer of GET /api/apps.</summary>
-public sealed record ListResult(IReadOnlyList<AppInfo> Apps, IReadOnlyList<string> Warnings);
+public sealed record ListResult(IReadOnlyList<AppInfo> Apps, IReadOnlyList<string> Warnings)
+{
+    /// <summary>The load of the hosts that answered.</summary>
+    public IReadOnlyList<HostStats> Hosts { get; init; } = [];
+}
 
 /// <summary>Answer of POST /api/save and /api/resurrect.</summary>
 public sealed record DumpResult(string Path, IReadOnlyList<string> Apps);

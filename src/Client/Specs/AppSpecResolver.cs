@@ -23,11 +23,12 @@ public static class AppSpecResolver
 
         var instances = ParseInstances(o.Instances);
         var env = new Dictionary<string, string>(o.CallerEnv);
+        var overrides = new Dictionary<string, string>();
         foreach (var pair in o.Env)
         {
             var eq = pair.IndexOf('=');
             if (eq <= 0) throw new PbmException($"--env {pair}: expected KEY=VALUE");
-            env[pair[..eq]] = pair[(eq + 1)..];
+            env[pair[..eq]] = overrides[pair[..eq]] = pair[(eq + 1)..];
         }
         if (o.KillTimeoutMs is <= 0) throw new PbmException("--kill-timeout must be greater than 0");
         if (o.MaxRestarts is < 0) throw new PbmException("--max-restarts must be 0 or more");
@@ -41,10 +42,30 @@ public static class AppSpecResolver
         if ((o.Route is not null || o.RouteHost is not null || o.Sticky) && o.Port is null)
             throw new PbmException("--route, --route-host and --sticky need --port");
         if (o.ListenTimeoutMs is <= 0) throw new PbmException("--listen-timeout must be greater than 0");
+        var logFormat = o.LogFormat ?? LogFormats.Text;
+        if (logFormat is not (LogFormats.Text or LogFormats.Json)) throw new PbmException($"--log-format {o.LogFormat}: expected text or json");
+        long? logMax = o.LogMaxSize is null ? null : ByteSize.Parse(o.LogMaxSize) ?? throw new PbmException($"--log-max-size {o.LogMaxSize}: expected a size such as 512K, 10M or 1G");
+        if (logMax is < 1024) throw new PbmException($"--log-max-size {o.LogMaxSize}: at least 1K");
+        if (o.LogMaxFiles is < 1 or > 1000) throw new PbmException($"--log-max-files {o.LogMaxFiles}: between 1 and 1000");
+        long? maxMemory = o.MaxMemory is null ? null : ByteSize.Parse(o.MaxMemory) ?? throw new PbmException($"--max-memory {o.MaxMemory}: expected a size such as 300M or 1G");
+        if (maxMemory is < 1024 * 1024) throw new PbmException($"--max-memory {o.MaxMemory}: at least 1M");
+        if (o.CronRestart is { } cron)
+        {
+            if (!CronSchedule.TryParse(cron, out var schedule, out var cronError)) throw new PbmException($"--cron-restart '{cron}': {cronError}");
+            if (schedule!.Next(DateTimeOffset.UtcNow) is null) throw new PbmException($"--cron-restart '{cron}': never occurs");
+        }
+        if (o.WatchDelayMs is < 0) throw new PbmException("--watch-delay must be 0 or more");
 
         var (script, command, args, interpreter, defaultName, cwd) = ResolveTarget(o, cwdBase);
         var name = o.Name ?? defaultName;
         ValidateName(name);
+        var appCwd = o.Cwd is null ? cwd : cwdBase;
+        // --watch alone watches the script's folder (the app's code), not wherever pbm start was typed.
+        IReadOnlyList<string>? watch = o.Watch is null ? null
+            : o.Watch.Count == 0 ? [File.Exists(script) ? Path.GetDirectoryName(script)! : appCwd]
+            : o.Watch.Select(p => Path.GetFullPath(p, appCwd)).ToList();
+        foreach (var w in watch ?? [])
+            if (!File.Exists(w) && !Directory.Exists(w)) throw new PbmException($"--watch {w}: no such file or directory");
 
         return new AppSpec
         {
@@ -53,8 +74,16 @@ public static class AppSpecResolver
             Command = command,
             Args = [.. args, .. o.Args],
             Interpreter = interpreter,
-            Cwd = o.Cwd is null ? cwd : cwdBase,
+            Cwd = appCwd,
             Env = env,
+            EnvOverrides = overrides,
+            Source = o.Source,
+            EnvName = o.EnvName,
+            PidFile = o.PidFile is null ? null : Path.GetFullPath(o.PidFile, o.CallerCwd),
+            Watch = watch,
+            IgnoreWatch = o.IgnoreWatch,
+            WatchDelayMs = o.WatchDelayMs,
+            CronRestart = o.CronRestart,
             Instances = instances,
             KillSignal = signal,
             KillTimeoutMs = o.KillTimeoutMs ?? 5000,
@@ -66,6 +95,8 @@ public static class AppSpecResolver
             Sticky = o.Sticky,
             Hosts = o.Hosts is { Count: > 0 } ? o.Hosts : null,
             MaxPerHost = o.MaxPerHost is < 1 ? throw new PbmException("--max-per-host must be at least 1") : o.MaxPerHost,
+            Logs = new LogSpec { Time = !o.NoTime, Format = logFormat, MaxBytes = logMax, MaxFiles = o.LogMaxFiles },
+            MaxMemoryBytes = maxMemory,
             Restart = new RestartPolicySpec
             {
                 AutoRestart = !o.NoAutoRestart,

@@ -15,7 +15,11 @@ internal static class ArgParser
         new("version", false, "print the version", "-v"),
     ];
 
-    public static ParsedArgs Parse(string[] args, Func<string, IReadOnlyList<OptionSpec>?> optionsOf)
+    /// <summary>
+    /// Splits <paramref name="args"/>. With <paramref name="lenient"/>, an unknown option is skipped instead of being an
+    /// error (used to find the command of a palette line before the palette's own options are known).
+    /// </summary>
+    public static ParsedArgs Parse(string[] args, Func<string, IReadOnlyList<OptionSpec>?> optionsOf, bool lenient = false)
     {
         var parsed = new ParsedArgs();
         IReadOnlyList<OptionSpec> allowed = Global;
@@ -43,13 +47,18 @@ internal static class ArgParser
                 }
                 var spec = allowed.FirstOrDefault(o => o.Name == name || o.Aliases.Contains(name))
                            ?? Global.FirstOrDefault(o => o.Name == name || o.Aliases.Contains(name));
+                if (spec is null && lenient) continue;
                 if (spec is null)
                 {
                     var where = parsed.Command is null ? "pbm" : $"pbm {parsed.Command}";
                     throw new UsageException($"unknown option '{arg}' for {where} (see {where} --help)");
                 }
                 string value;
-                if (!spec.TakesValue)
+                if (spec.OptionalValue)
+                {
+                    value = inline ?? (parsed.Positionals.Count > 0 && i + 1 < args.Length && !args[i + 1].StartsWith('-') ? args[++i] : "true");
+                }
+                else if (!spec.TakesValue)
                 {
                     if (inline is not null) throw new UsageException($"option --{spec.Name} takes no value");
                     value = "true";

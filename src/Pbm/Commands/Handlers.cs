@@ -13,17 +13,20 @@ internal static class Handlers
 {
     public static Task<int> RunAsync(Context c) => c.Args.Command switch
     {
-        "start" => StartAsync(c),
+        "start" => StartCommand.RunAsync(c),
         "list" or "ls" => ListAsync(c),
         "show" => ShowAsync(c),
         "stop" => OperateAsync(c, "stop", (cl, t) => cl.StopAsync(t)),
-        "restart" => OperateAsync(c, "restart", (cl, t) => cl.RestartAsync(t)),
+        "restart" => c.Args.Has("update-env") || c.Args.Has("env") ? UpdateEnvCommand.RunAsync(c) : OperateAsync(c, "restart", (cl, t) => cl.RestartAsync(t)),
         "delete" or "del" => OperateAsync(c, "delete", (cl, t) => cl.DeleteAsync(t)),
         "scale" => ScaleAsync(c),
         "reload" => RollAsync(c, "reload"),
         "rollback" => RollAsync(c, "rollback"),
         "deploy" => DeployAsync(c),
         "disconnect" => OperateAsync(c, "disconnect", (cl, t) => cl.DisconnectAsync(t)),
+        "logs" => LogsCommand.RunAsync(c),
+        "flush" => FlushAsync(c),
+        "monit" => Monit.RunAsync(c),
         "ping" => PingAsync(c),
         "kill" => KillAsync(c),
         "save" => DumpAsync(c, save: true),
@@ -33,6 +36,13 @@ internal static class Handlers
         "hosts" => ClusterCommands.HostsAsync(c),
         "console" => ConsoleCommand.RunAsync(c),
         "actor" => ClusterCommands.ActorsAsync(c),
+        "env" => EnvCommand.RunAsync(c),
+        "pid" => PidCommand.RunAsync(c),
+        "startup" => Task.FromResult(StartupCommand.Run(c)),
+        "completion" => Task.FromResult(CompletionCommand.Run(c)),
+        "__complete" => CompletionCommand.CompleteAsync(c),
+        "palettes" => PaletteCommand.ListAsync(c),
+        "events" => EventsAsync(c),
         "version" => Task.FromResult(Version()),
         _ => throw new UsageException($"unknown command '{c.Args.Command}'"),
     };
@@ -43,73 +53,40 @@ internal static class Handlers
         return 0;
     }
 
-    private static async Task<int> StartAsync(Context c)
+
+    private static async Task<int> EventsAsync(Context c)
     {
-        var a = c.Args;
-        if (a.Positionals.Count == 0) throw new UsageException("missing script: pbm start <script|dir|package.json|app> [options]");
-        if (a.Positionals.Count > 1) throw new UsageException($"unexpected argument '{a.Positionals[1]}' (app arguments go after --)");
-        var target = a.Positionals[0];
-        OperationResult result;
-        var looksLikeName = !target.Contains('/') && !File.Exists(target) && !Directory.Exists(target) && a.Options.Count == 0;
-        if (looksLikeName && !a.Has("name"))
+        NoPositionals(c);
+        await c.CallAsync(cl => cl.PingAsync());
+        using var cts = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
         {
-            // "pbm start web" of a known (stopped) app starts it, as PM2 does.
-            try
-            {
-                result = await c.CallAsync(cl => cl.StartExistingAsync(target));
-                return Print(c, result);
-            }
-            catch (PbmException e) when (e.StatusCode == 404)
-            {
-                // Not an app: fall through and treat it as a command on PATH.
-            }
+            e.Cancel = true;
+            cts.Cancel();
+        };
+        try
+        {
+            await foreach (var e in c.Client.EventsAsync(cts.Token))
+                Console.Out.WriteLine(c.Json ? JsonSerializer.Serialize(e, PbmJsonContext.Default.PbmEvent) : $"{e.At.ToLocalTime():HH:mm:ss.fff} {e.Kind,-8} {e.Text}");
         }
-        var stopCodes = new List<int>();
-        foreach (var part in (a.Value("stop-exit-codes") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            stopCodes.Add(int.TryParse(part, out var code) ? code : throw new UsageException($"--stop-exit-codes: '{part}' is not a number"));
-        var spec = AppSpecResolver.Resolve(new StartOptions
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {
-            Target = target,
-            Name = a.Value("name"),
-            Instances = a.Value("instances"),
-            Cwd = a.Value("cwd"),
-            Env = a.Values("env"),
-            Interpreter = a.Value("interpreter"),
-            Args = a.Rest,
-            MaxRestarts = a.Int("max-restarts"),
-            MinUptimeMs = a.DurationMs("min-uptime"),
-            RestartDelayMs = a.DurationMs("restart-delay"),
-            NoAutoRestart = a.Has("no-autorestart"),
-            StopExitCodes = stopCodes,
-            KillSignal = a.Value("kill-signal"),
-            KillTimeoutMs = a.DurationMs("kill-timeout"),
-            Port = a.Int("port"),
-            Ready = a.Value("ready"),
-            ListenTimeoutMs = a.DurationMs("listen-timeout"),
-            Route = a.Value("route"),
-            RouteHost = a.Value("route-host"),
-            Sticky = a.Has("sticky"),
-            Hosts = a.Value("hosts")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            MaxPerHost = a.Int("max-per-host"),
-            CallerCwd = Environment.CurrentDirectory,
-            CallerEnv = Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
-                .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? ""),
-        });
-        result = await c.CallAsync(cl => cl.StartAsync(spec));
-        return Print(c, result);
+        }
+        return 0;
     }
 
     private static async Task<int> ListAsync(Context c)
     {
         NoPositionals(c);
         var list = await c.CallAsync(cl => cl.ListAsync());
-        c.Warnings.AddRange(list.Warnings.Where(w => !c.Warnings.Contains(w)));
+        c.Warnings.AddRange((list.Warnings ?? []).Where(w => !c.Warnings.Contains(w)));
         if (c.Json)
         {
             Console.Out.WriteLine(JsonSerializer.Serialize(list, PbmJsonContext.Indented.ListResult));
             return 0;
         }
         var instances = list.Apps.SelectMany(x => x.Instances).ToList();
+        c.Warnings.AddRange(instances.Where(i => i.LogError is not null).Select(i => $"{i.Id}: {i.LogError}").Where(w => !c.Warnings.Contains(w)));
         if (list.Apps.Count == 0) Console.Out.WriteLine("no apps (pbm start <script> starts one)");
         else Console.Out.Write(Views.Instances(instances));
         return 0;
@@ -128,6 +105,14 @@ internal static class Handlers
     {
         var target = OneTarget(c, verb);
         var result = await c.CallAsync(cl => call(cl, target));
+        return Print(c, result);
+    }
+
+    private static async Task<int> FlushAsync(Context c)
+    {
+        if (c.Args.Positionals.Count > 1) throw new UsageException("usage: pbm flush [app|app:N]");
+        var target = c.Args.Positionals.FirstOrDefault();
+        var result = await c.CallAsync(cl => cl.FlushAsync(target));
         return Print(c, result);
     }
 
@@ -185,6 +170,7 @@ internal static class Handlers
         NoPositionals(c);
         if (!c.Endpoint.IsLocal) throw new UsageException("pbm kill stops the local daemon; it does not take --endpoint");
         OperationResult result;
+        DaemonLauncher.DaemonAlive(c.Home, out var daemonPid);
         try
         {
             result = await c.Client.KillAsync();
@@ -199,11 +185,25 @@ internal static class Handlers
             return 0;
         }
         // The answer comes once every app is down; wait for the process itself to be gone too.
+        // (by its pid: the daemon removes its pid file before the runtime has finished exiting).
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DaemonLauncher.DaemonAlive(c.Home, out _) && DateTime.UtcNow < deadline) await Task.Delay(20);
+        while (daemonPid > 0 && ProcessAlive(daemonPid) && DateTime.UtcNow < deadline) await Task.Delay(20);
         if (c.Json) Console.Out.WriteLine(JsonSerializer.Serialize(result, PbmJsonContext.Indented.OperationResult));
         else Console.Out.WriteLine($"{result.Message}; daemon stopped");
         return 0;
+    }
+
+    private static bool ProcessAlive(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..][0] is not ('Z' or 'X');
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     private static async Task<int> ReapAsync(Context c)
@@ -239,6 +239,7 @@ internal static class Handlers
         var extra = new List<string>();
         foreach (var (option, flag) in new[] { ("api", "--api"), ("seeds", "--seeds"), ("cluster-ip", "--cluster-ip"), ("cluster-port", "--cluster-port") })
             if (c.Args.Value(option) is { } value) extra.AddRange([flag, value]);
+        if (c.Args.Has("resurrect")) extra.Add("--resurrect");
         if (c.Args.Has("foreground")) return DaemonLauncher.ExecForeground(c.Home, [.. extra]);
         var ping = await DaemonLauncher.StartAsync(c.Home, c.Client, [.. extra]);
         Console.Out.WriteLine($"daemon pid {ping.Pid} in {ping.Home}");
@@ -257,7 +258,7 @@ internal static class Handlers
         return 0;
     }
 
-    private static string OneTarget(Context c, string verb)
+    internal static string OneTarget(Context c, string verb)
     {
         if (c.Args.Positionals.Count == 0) throw new UsageException($"missing target: pbm {verb} <app|app:N{(verb == "show" ? "" : "|all")}>");
         if (c.Args.Positionals.Count > 1) throw new UsageException($"pbm {verb} takes one target, got {c.Args.Positionals.Count}");

@@ -1,5 +1,7 @@
 using System.Text;
+using System.Globalization;
 using Pbm.Client.Contracts;
+using Pbm.Client.Specs;
 
 namespace Pbm.Cli.Output;
 
@@ -9,14 +11,21 @@ internal static class Views
     public static string Instances(IEnumerable<InstanceInfo> instances)
     {
         var now = DateTimeOffset.UtcNow;
-        var table = new Table("ID", "APP", "HOST", "PID", "STATUS", "UPTIME", "RESTARTS");
+        var table = new Table("ID", "APP", "HOST", "PID", "STATUS", "UPTIME", "RESTARTS", "CPU", "MEM");
         foreach (var i in instances)
         {
             table.Add(Term.Bold(i.Id), i.App, i.Host, i.Pid?.ToString() ?? "-", Term.Status(i.Status),
-                i.StartedAt is { } s ? Term.Duration(now - s) : "-", i.Restarts.ToString());
+                i.StartedAt is { } s ? Term.Duration(now - s) : "-", i.Restarts.ToString(), Cpu(i.Cpu), Mem(i.Memory));
         }
         return table.Render();
     }
+
+    public static string Cpu(double? cpu) => cpu is { } c ? c.ToString("0.0", CultureInfo.InvariantCulture) + "%" : "-";
+
+    public static string Mem(long? bytes) => bytes is { } b ? ByteSize.Format(b) : "-";
+
+    public static string Host(HostStats h) =>
+        $"{h.Node}: cpu {h.Cpu.ToString("0.0", CultureInfo.InvariantCulture)}% of {h.Cores} cores, memory {ByteSize.Format(h.MemoryTotal - h.MemoryAvailable)} used of {ByteSize.Format(h.MemoryTotal)}, load {h.Load1.ToString("0.00", CultureInfo.InvariantCulture)} {h.Load5.ToString("0.00", CultureInfo.InvariantCulture)} {h.Load15.ToString("0.00", CultureInfo.InvariantCulture)}";
 
     public static string App(AppInfo app)
     {
@@ -44,15 +53,28 @@ internal static class Views
             Row("gateway", $"port {port}{(s.Route is null ? "" : " path " + s.Route)}{(s.RouteHost is null ? "" : " host " + s.RouteHost)}{(s.Sticky ? ", sticky" : "")}");
             Row("ready", $"{s.Ready ?? "tcp"} within {Term.Ms(s.ListenTimeoutMs)}");
         }
+        if (s.Source is not null) Row("app file", s.Source + (s.EnvName is null ? "" : $" (env_{s.EnvName})"));
+        if (s.Watch is { Count: > 0 } watch)
+            Row("watch", string.Join(", ", watch) + (s.IgnoreWatch.Count > 0 ? $" (ignoring {string.Join(", ", s.IgnoreWatch)})" : "") + (s.Port is null ? ": restart" : ": reload"));
+        if (s.CronRestart is not null) Row("cron-restart", s.CronRestart);
+        if (s.PidFile is not null) Row("pid-file", s.PidFile);
         if (app.PreviousVersion is { } prev) Row("rollback to", $"v{prev}");
         if (app.Rollout is { } r)
             Row("rollout", $"{r.Kind} v{r.FromVersion} -> v{r.ToVersion}: {(r.State == "halted" ? Term.Red("halted") : r.State)}, {r.Replaced}/{r.Total} replaced" +
                            (r.Reason is null ? "" : $"\n{new string(' ', 16)}{r.Reason}"));
+        if (s.MaxMemoryBytes is { } mm) Row("max-memory", ByteSize.Format(mm));
+        Row("logs", $"{s.Logs.Format}{(s.Logs.Time ? ", timestamped" : ", no time")}, rotated at {(s.Logs.MaxBytes is { } lb ? ByteSize.Format(lb) : "default (10 MB)")} x {(s.Logs.MaxFiles is { } lf ? lf.ToString() : "default (5)")} files");
+        foreach (var h in app.Hosts) Row("host", Host(h));
         sb.Append('\n').Append(Instances(app.Instances));
         foreach (var i in app.Instances)
         {
-            if (i.LastExit is null && i.Reason is null) continue;
-            sb.Append('\n').Append(Term.Bold(i.Id)).Append(' ').Append(Term.Status(i.Status)).Append('\n');
+            sb.Append('\n').Append(Term.Bold(i.Id)).Append(' ').Append(Term.Status(i.Status));
+            if (i.Pid is { } pid) sb.Append("  pid ").Append(pid);
+            if (i.Cpu is not null || i.Memory is not null)
+                sb.Append("  cpu ").Append(Cpu(i.Cpu)).Append("  mem ").Append(Mem(i.Memory)).Append(i.Processes is { } np ? $" ({np} process{(np == 1 ? "" : "es")})" : "");
+            sb.Append('\n');
+            if (i.LogError is not null) sb.Append("  logs       ").Append(Term.Red(i.LogError)).Append('\n');
+            if (i.LogDropped > 0) sb.Append("  logs       ").Append(Term.Yellow($"{i.LogDropped} lines dropped (not written to the log files)")).Append('\n');
             if (i.Reason is not null) sb.Append("  reason     ").Append(i.Reason).Append('\n');
             if (i.NextStartAt is { } next) sb.Append("  next start ").Append($"in {Term.Ms((long)Math.Max(0, (next - DateTimeOffset.UtcNow).TotalMilliseconds))}").Append('\n');
             if (i.LastExit is { } e)
@@ -62,6 +84,12 @@ internal static class Views
                 sb.Append(" at ").Append(e.At.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss")).Append(", after ").Append(Term.Ms(e.UptimeMs)).Append('\n');
                 if (e.Detail is not null)
                     foreach (var line in e.Detail.Split('\n')) sb.Append("  ").Append(Term.Dim("| ")).Append(line).Append('\n');
+            }
+            if (i.Events.Count > 0)
+            {
+                sb.Append("  events").Append('\n');
+                foreach (var ev in i.Events)
+                    sb.Append("    ").Append(Term.Dim(ev.At.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture))).Append(' ').Append(ev.Text).Append('\n');
             }
         }
         return sb.ToString();

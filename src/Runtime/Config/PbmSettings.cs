@@ -18,6 +18,28 @@ public sealed record PbmSettings
     public required TimeSpan KillTimeout { get; init; }
     public required string MasterRole { get; init; }
     public required TimeSpan HostGrace { get; init; }
+    public required long LogMaxBytes { get; init; }
+    public required int LogMaxFiles { get; init; }
+    public required int LogQueueSize { get; init; }
+    public required TimeSpan LogFullWait { get; init; }
+    public required TimeSpan LogRetryOpen { get; init; }
+    public required int FollowBuffer { get; init; }
+    public required int EventsKept { get; init; }
+    public required TimeSpan MetricsInterval { get; init; }
+    /// <summary>GET /metrics without the token on TCP (pbm.api.metrics-public).</summary>
+    public bool MetricsPublic { get; init; }
+    /// <summary>Quiet time after the last change before a watched app acts (pbm.watch.debounce).</summary>
+    public TimeSpan WatchDebounce { get; init; } = TimeSpan.FromMilliseconds(500);
+    /// <summary>Names and globs every watch ignores (pbm.watch.ignore).</summary>
+    public IReadOnlyList<string> WatchIgnore { get; init; } = ["node_modules", ".git", "logs", "log", "*.log"];
+
+    /// <summary>How long listing palettes waits for each node's directory (pbm.palettes.gather-timeout).</summary>
+    public TimeSpan PaletteGatherTimeout { get; init; } = TimeSpan.FromSeconds(3);
+    /// <summary>How long a palette command's handler has to answer (pbm.palettes.command-timeout).</summary>
+    public TimeSpan PaletteCommandTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often GET /api/events compares the master's list for changes (pbm.api.events-interval).</summary>
+    public TimeSpan EventsInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>The embedded reference.conf: every default.</summary>
     public static Akka.Configuration.Config Reference { get; } = LoadReference();
@@ -40,7 +62,31 @@ public sealed record PbmSettings
             KillTimeout = c.GetTimeSpan("stop.kill-timeout"),
             MasterRole = c.GetString("cluster.master-role", "master"),
             HostGrace = c.GetTimeSpan("cluster.host-grace", TimeSpan.FromSeconds(10)),
+            LogMaxBytes = Client.Specs.ByteSize.Parse(c.GetString("logs.max-size", "")) ?? throw new ConfigurationException($"pbm.logs.max-size: '{c.GetString("logs.max-size", "")}' is not a size (10M, 512K)"),
+            LogMaxFiles = c.GetInt("logs.max-files"),
+            LogQueueSize = c.GetInt("logs.queue-size"),
+            LogFullWait = c.GetTimeSpan("logs.full-wait"),
+            LogRetryOpen = c.GetTimeSpan("logs.retry-open"),
+            FollowBuffer = c.GetInt("logs.follow-buffer"),
+            EventsKept = c.GetInt("logs.events"),
+            MetricsInterval = c.GetTimeSpan("metrics.interval"),
+            MetricsPublic = c.GetBoolean("api.metrics-public", false),
+            WatchDebounce = c.GetTimeSpan("watch.debounce", TimeSpan.FromMilliseconds(500)),
+            EventsInterval = c.GetTimeSpan("api.events-interval", TimeSpan.FromMilliseconds(500)),
+            PaletteGatherTimeout = c.GetTimeSpan("palettes.gather-timeout", TimeSpan.FromSeconds(3)),
+            PaletteCommandTimeout = c.GetTimeSpan("palettes.command-timeout", TimeSpan.FromSeconds(30)),
+            WatchIgnore = c.GetStringList("watch.ignore", ["node_modules", ".git", "logs", "log", "*.log"]).ToList(),
         };
+        if (settings.LogMaxBytes < 1024) throw new ConfigurationException("pbm.logs.max-size must be at least 1K");
+        if (settings.LogMaxFiles < 1) throw new ConfigurationException("pbm.logs.max-files must be 1 or more");
+        if (settings.LogQueueSize < 16) throw new ConfigurationException("pbm.logs.queue-size must be 16 or more");
+        if (settings.FollowBuffer < 16) throw new ConfigurationException("pbm.logs.follow-buffer must be 16 or more");
+        if (settings.EventsKept < 0) throw new ConfigurationException("pbm.logs.events must be 0 or more");
+        if (settings.MetricsInterval < TimeSpan.FromMilliseconds(100)) throw new ConfigurationException("pbm.metrics.interval must be at least 100ms");
+        if (settings.WatchDebounce < TimeSpan.Zero) throw new ConfigurationException("pbm.watch.debounce must be 0 or more");
+        if (settings.EventsInterval < TimeSpan.FromMilliseconds(50)) throw new ConfigurationException("pbm.api.events-interval must be at least 50ms");
+        if (settings.PaletteGatherTimeout <= TimeSpan.Zero || settings.PaletteCommandTimeout <= TimeSpan.Zero)
+            throw new ConfigurationException("pbm.palettes.gather-timeout and command-timeout must be > 0");
         if (settings.MaxRestarts < 0) throw new ConfigurationException("pbm.restart.max-restarts must be 0 or more");
         if (settings.BackoffMin <= TimeSpan.Zero || settings.BackoffMax < settings.BackoffMin)
             throw new ConfigurationException("pbm.restart.backoff-min must be > 0 and <= backoff-max");
@@ -57,6 +103,16 @@ public sealed record PbmSettings
         BackoffMin: BackoffMin,
         BackoffMax: BackoffMax,
         StopExitCodes: spec.Restart.StopExitCodes);
+
+    /// <summary>The log options of <paramref name="spec"/>, its nulls filled with these defaults.</summary>
+    internal Logs.LogOptions LogOptionsFor(AppSpec spec) => new(
+        Time: spec.Logs.Time,
+        Json: spec.Logs.Format == LogFormats.Json,
+        MaxBytes: spec.Logs.MaxBytes ?? LogMaxBytes,
+        MaxFiles: spec.Logs.MaxFiles ?? LogMaxFiles,
+        QueueSize: LogQueueSize,
+        FullWait: LogFullWait,
+        RetryOpen: LogRetryOpen);
 
     private static Akka.Configuration.Config LoadReference()
     {

@@ -9,9 +9,10 @@ namespace Pbm.Runtime.Control;
 
 /// <summary>
 /// Requests over the Unix socket are trusted (the socket's mode 0600 is the access control, as PM2's rpc
-/// socket). Every TCP request must carry the token: "Authorization: Bearer T", or "?token=T".
+/// socket). Every TCP request must carry the token: "Authorization: Bearer T", or "?token=T" (GET /metrics
+/// too, unless pbm.api.metrics-public is on: Prometheus sends it with authorization.credentials_file).
 /// </summary>
-internal sealed class ApiTokenMiddleware(RequestDelegate next, string token)
+internal sealed class ApiTokenMiddleware(RequestDelegate next, Config.PbmSettings settings, string token)
 {
     private readonly byte[] _token = Encoding.UTF8.GetBytes(token);
 
@@ -19,6 +20,8 @@ internal sealed class ApiTokenMiddleware(RequestDelegate next, string token)
     {
         var local = context.Features.Get<IConnectionEndPointFeature>()?.LocalEndPoint;
         if (local is UnixDomainSocketEndPoint || (local is null && context.Connection.LocalIpAddress is null))
+            return next(context);
+        if (settings.MetricsPublic && context.Request.Path == "/metrics" && HttpMethods.IsGet(context.Request.Method))
             return next(context);
         var given = context.Request.Headers.Authorization.ToString() is { } auth && auth.StartsWith("Bearer ", StringComparison.Ordinal)
             ? auth[7..].Trim()

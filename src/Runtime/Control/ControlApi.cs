@@ -35,8 +35,8 @@ internal static class ControlApi
                 StartedAt = info.StartedAt, Home = info.Home.Root, Warnings = readiness.Warnings, Api = info.Api,
             }, PbmJsonContext.Default.PingResult);
         });
-        api.MapGet("/api/apps", (ActorRegistry r, PbmSettings s) => Send(r, s, GetApps.Instance));
-        api.MapGet("/api/apps/{target}", (string target, ActorRegistry r, PbmSettings s) => Send(r, s, new GetApp(target)));
+        api.MapGet("/api/apps", (ActorRegistry r, PbmSettings s) => Send(r, s, GetApps.Instance, s.AskTimeout + TimeSpan.FromSeconds(5)));
+        api.MapGet("/api/apps/{target}", (string target, ActorRegistry r, PbmSettings s) => Send(r, s, new GetApp(target), s.AskTimeout + TimeSpan.FromSeconds(5)));
         api.MapPost("/api/apps", async (HttpRequest request, ActorRegistry r, PbmSettings s) =>
         {
             AppSpec? spec;
@@ -54,7 +54,13 @@ internal static class ControlApi
         });
         api.MapPost("/api/apps/{target}/start", (string target, ActorRegistry r, PbmSettings s) => Send(r, s, new StartExisting(target)));
         api.MapPost("/api/apps/{target}/stop", (string target, ActorRegistry r, PbmSettings s) => Send(r, s, new Stop(target)));
-        api.MapPost("/api/apps/{target}/restart", (string target, ActorRegistry r, PbmSettings s) => Send(r, s, new Restart(target)));
+        api.MapPost("/api/apps/{target}/restart", async (string target, HttpRequest request, ActorRegistry r, PbmSettings s) =>
+        {
+            var body = await ReadAsync(request, PbmJsonContext.Default.RestartRequest);
+            if (body?.Spec is not { } spec) return await Send(r, s, new Restart(target));
+            if (Validate(spec with { Name = target }) is { } problem) return Error(problem, 400);
+            return await Send(r, s, new Restart(target, spec with { Name = target }), TimeSpan.FromMinutes(10));
+        });
         api.MapDelete("/api/apps/{target}", (string target, ActorRegistry r, PbmSettings s) => Send(r, s, new Delete(target)));
         api.MapPost("/api/apps/{target}/scale", async (string target, HttpRequest request, ActorRegistry r, PbmSettings s) =>
         {
@@ -89,6 +95,9 @@ internal static class ControlApi
             var body = await ReadAsync(request, PbmJsonContext.Default.DumpRequest);
             return await Send(r, s, new Resurrect(info.Home.DumpFile(body?.Name)), TimeSpan.FromMinutes(5));
         });
+        LogsApi.Map(api);
+        EnvApi.Map(api);
+        MetricsApi.Map(api);
         api.MapPost("/api/kill", async (ActorRegistry r, PbmSettings s, IHostApplicationLifetime lifetime, HttpContext context) =>
         {
             var result = await Send(r, s, KillAll.Instance, TimeSpan.FromMinutes(5));
@@ -101,7 +110,7 @@ internal static class ControlApi
         });
     }
 
-    private static string? Validate(AppSpec spec)
+    internal static string? Validate(AppSpec spec)
     {
         try
         {
@@ -118,6 +127,9 @@ internal static class ControlApi
         if (spec.Port is < 1 or > 65535) return $"invalid port {spec.Port}";
         if (spec.Ready is { } ready && ready != "tcp" && !ready.StartsWith("http:", StringComparison.Ordinal)) return $"invalid readiness check '{ready}': expected tcp or http:/path";
         if (spec.Ready is not null && spec.Port is null) return "a readiness check needs a gateway port (--port)";
+        if (spec.CronRestart is { } cron && !Client.Specs.CronSchedule.TryParse(cron, out _, out var cronError)) return $"invalid cron-restart '{cron}': {cronError}";
+        if (spec.Watch?.FirstOrDefault(w => !Path.IsPathRooted(w)) is { } relative) return $"watch path '{relative}' must be absolute";
+        if (spec.PidFile is { } pidFile && !Path.IsPathRooted(pidFile)) return $"pid file '{pidFile}' must be absolute";
         return null;
     }
 
@@ -134,7 +146,7 @@ internal static class ControlApi
         }
     }
 
-    private static async Task<IResult> Send(ActorRegistry registry, PbmSettings settings, ICommand command, TimeSpan? timeout = null)
+    internal static async Task<IResult> Send(ActorRegistry registry, PbmSettings settings, ICommand command, TimeSpan? timeout = null)
     {
         object answer;
         try
@@ -171,7 +183,7 @@ internal static class ControlApi
         }
     }
 
-    private static IResult Json<T>(T value, JsonTypeInfo<T> info) => Results.Json(value, info);
+    internal static IResult Json<T>(T value, JsonTypeInfo<T> info) => Results.Json(value, info);
 
-    private static IResult Error(string message, int status) => Results.Json(new ApiError(message), PbmJsonContext.Default.ApiError, statusCode: status);
+    internal static IResult Error(string message, int status) => Results.Json(new ApiError(message), PbmJsonContext.Default.ApiError, statusCode: status);
 }

@@ -19,10 +19,12 @@ internal sealed class GatewayListener : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly HttpMessageInvoker _client;
     private readonly ForwarderRequestConfig _config;
+    private readonly Metrics.GatewayMetrics _metrics;
     private GatewayRoute[] _routes = [];
 
-    private GatewayListener(WebApplication app, HttpMessageInvoker client, ForwarderRequestConfig config, int port)
+    private GatewayListener(WebApplication app, HttpMessageInvoker client, ForwarderRequestConfig config, int port, Metrics.GatewayMetrics metrics)
     {
+        _metrics = metrics;
         _app = app;
         _client = client;
         _config = config;
@@ -32,7 +34,7 @@ internal sealed class GatewayListener : IAsyncDisposable
     public int Port { get; }
     public IReadOnlyList<GatewayRoute> Routes => Volatile.Read(ref _routes);
 
-    public static async Task<GatewayListener> StartAsync(int port, GatewaySettings settings)
+    public static async Task<GatewayListener> StartAsync(int port, GatewaySettings settings, Metrics.GatewayMetrics metrics)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -55,7 +57,7 @@ internal sealed class GatewayListener : IAsyncDisposable
             ConnectTimeout = settings.ConnectTimeout,
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
         });
-        var listener = new GatewayListener(app, client, new ForwarderRequestConfig { ActivityTimeout = settings.RequestTimeout }, port);
+        var listener = new GatewayListener(app, client, new ForwarderRequestConfig { ActivityTimeout = settings.RequestTimeout }, port, metrics);
         var forwarder = app.Services.GetRequiredService<IHttpForwarder>();
         app.Run(context => listener.HandleAsync(context, forwarder));
         await app.StartAsync().ConfigureAwait(false);
@@ -76,6 +78,19 @@ internal sealed class GatewayListener : IAsyncDisposable
             await Refuse(context, 404, "pbm: no app is routed here");
             return;
         }
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            await ForwardAsync(context, forwarder, route);
+        }
+        finally
+        {
+            _metrics.Record(route.App, context.Response.StatusCode, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        }
+    }
+
+    private async Task ForwardAsync(HttpContext context, IHttpForwarder forwarder, GatewayRoute route)
+    {
         var destination = Choose(route, context);
         if (destination is null)
         {

@@ -13,6 +13,9 @@ public sealed class PbmGateway(GatewaySettings settings, ILogger logger) : IAsyn
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (int Port, GatewayRoute Route)> _routes = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _lock = new(1, 1);
 
+    /// <summary>Requests and latencies per app, recorded by every listener of this host (GET /metrics).</summary>
+    public Metrics.GatewayMetrics Metrics { get; } = new();
+
     /// <summary>Adds or updates an app's route on a public port, starting the port's listener if needed.</summary>
     /// <exception cref="IOException">The port cannot be bound (in use, no permission).</exception>
     public async Task EnsureRouteAsync(string app, int port, string? path, string? host, bool sticky)
@@ -31,7 +34,7 @@ public sealed class PbmGateway(GatewaySettings settings, ILogger logger) : IAsyn
             {
                 try
                 {
-                    listener = await GatewayListener.StartAsync(port, settings).ConfigureAwait(false);
+                    listener = await GatewayListener.StartAsync(port, settings, Metrics).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
                 {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Text;
 using Akka.Configuration;
 
@@ -49,6 +50,19 @@ public sealed record ClusterBootstrap(string Hostname, int Port, IReadOnlyList<s
         sb.Append("akka.cluster.roles = [").Append(string.Join(", ", Roles.Select(r => $"\"{r}\""))).Append("]\n");
         sb.Append(CultureInfo.InvariantCulture, $"pbm.node-name = \"{nodeName}\"\n");
         return ConfigurationFactory.ParseString(sb.ToString());
+    }
+
+    /// <summary>Why joining over plain TCP is refused, or null when allowed (TLS on, all loopback, or explicitly allowed).</summary>
+    public string? PlaintextRefused(Akka.Configuration.Config config)
+    {
+        if (!Clustered) return null;
+        if (config.GetBoolean("akka.remote.dot-netty.tcp.enable-ssl", false)) return null;
+        if (config.GetBoolean("pbm.cluster.allow-plaintext", false) || Environment.GetEnvironmentVariable("PBM_ALLOW_PLAINTEXT") is "1" or "true") return null;
+        static bool Loopback(string host) => host is "localhost" || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
+        var hosts = Seeds.Select(s => new Uri(s.Replace("akka.tcp://pbm@", "tcp://", StringComparison.Ordinal)).Host).Append(Hostname);
+        if (hosts.All(Loopback)) return null;
+        return "refusing to join a cluster over plain TCP: turn on TLS for Akka.Remote (akka.remote.dot-netty.tcp.enable-ssl, see README) " +
+               "or, on a network you trust, set pbm.cluster.allow-plaintext = on (or PBM_ALLOW_PLAINTEXT=1)";
     }
 
     /// <summary>AKKA__CLUSTER__DOWN_REMOVAL_MARGIN=1s → akka.cluster.down-removal-margin = "1s" (lighthouse's convention).</summary>

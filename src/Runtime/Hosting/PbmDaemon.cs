@@ -35,6 +35,7 @@ public static class PbmDaemon
         var reapOnly = false;
         string? seeds = null, clusterIp = null;
         int? clusterPort = null;
+        var resurrect = false;
         for (var i = 0; i < args.Length; i++)
         {
             switch (args[i])
@@ -47,8 +48,9 @@ public static class PbmDaemon
                 case "--seeds" when i + 1 < args.Length: seeds = args[++i]; break;
                 case "--cluster-ip" when i + 1 < args.Length: clusterIp = args[++i]; break;
                 case "--cluster-port" when i + 1 < args.Length && int.TryParse(args[i + 1], out var cp): clusterPort = cp; i++; break;
+                case "--resurrect": resurrect = true; break;
                 default:
-                    await Console.Error.WriteLineAsync($"pbm-daemon: unknown argument '{args[i]}' (expected --home DIR, --api HOST:PORT, --config FILE, --seeds H:P,.., --cluster-ip IP, --cluster-port N)");
+                    await Console.Error.WriteLineAsync($"pbm-daemon: unknown argument '{args[i]}' (expected --home DIR, --api HOST:PORT, --config FILE, --seeds H:P,.., --cluster-ip IP, --cluster-port N, --resurrect)");
                     return 2;
             }
         }
@@ -74,7 +76,7 @@ public static class PbmDaemon
         var nodeName = configuredName.Length > 0 ? configuredName
             : bootstrap.Clustered ? $"{Environment.MachineName}:{bootstrap.Port}" : Environment.MachineName;
         config = bootstrap.ToConfig(nodeName).WithFallback(config);
-        if (bootstrap.Clustered && PlaintextRefused(config, bootstrap) is { } refusal)
+        if (bootstrap.PlaintextRefused(config) is { } refusal)
         {
             await Console.Error.WriteLineAsync($"pbm-daemon: {refusal}");
             return 2;
@@ -116,6 +118,11 @@ public static class PbmDaemon
             }
         });
         builder.Services.AddSingleton(settings);
+        var logHub = new LogHub(home.LogDir, settings.FollowBuffer);
+        var metrics = new Metrics.MetricsBoard();
+        builder.Services.AddSingleton(logHub);
+        builder.Services.AddSingleton(metrics);
+        builder.Services.AddSingleton(gateway);
         var info = new DaemonInfo(home, DateTimeOffset.UtcNow, typeof(PbmDaemon).Assembly.GetName().Version?.ToString(3) ?? "0.0.0") { Api = api };
         builder.Services.AddSingleton(info);
         builder.Services.AddAkka("pbm", (akka, _) =>
@@ -126,22 +133,10 @@ public static class PbmDaemon
                 l.ClearLoggers();
                 l.AddLoggerFactory();
             });
-            akka.WithPbmNode(settings, new PbmNodeOptions
+            akka.WithPbmDaemon(new PbmHostOptions
             {
-                Home = home, StartupWarnings = warnings, Gateway = gateway,
-                Host = role == DaemonRole.Worker, Master = role == DaemonRole.Worker,
-            });
-            akka.AddStartup((system, registry) =>
-            {
-                // systemctl stop / SIGTERM: stop every instance gracefully; desired state stays, so the apps
-                // come back when the daemon starts again (pbm kill, by contrast, forgets them first).
-                CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "stop-instances", async () =>
-                {
-                    if (registry.TryGet<HostAgentKey>(out var host))
-                        await host.Ask<HostAgent.Done>(HostAgent.StopAllLocal.Instance, TimeSpan.FromSeconds(110));
-                    return Akka.Done.Instance;
-                });
-            });
+                Home = home, Settings = settings, StartupWarnings = warnings, GatewayInstance = gateway, Logs = logHub, Metrics = metrics,
+            }, role);
         });
 
         var app = builder.Build();
@@ -149,11 +144,14 @@ public static class PbmDaemon
         app.UseMiddleware<ApiTokenMiddleware>(token);
         ControlApi.Map(app, info);
         ClusterApi.Map(app);
+        PalettesApi.Map(app);
+        EventsApi.Map(app);
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             File.SetUnixFileMode(home.Socket, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             File.WriteAllText(home.DaemonPidFile, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
             bootLog.LogInformation("control API on {Socket}{Tcp}", home.Socket, api is null ? "" : " and tcp " + api);
+            if (resurrect) BootResurrect.Start(app.Services.GetRequiredService<ActorRegistry>(), home.DumpFile(null), bootLog, app.Lifetime.ApplicationStopping);
         });
         try
         {
@@ -205,17 +203,5 @@ public static class PbmDaemon
         foreach (var file in files.Where(File.Exists))
             config = ConfigurationFactory.ParseString(File.ReadAllText(file)).WithFallback(config);
         return ClusterBootstrap.FromEnvironment().WithFallback(config);
-    }
-
-    /// <summary>Why joining over plain TCP is refused, or null when allowed (TLS on, all loopback, or explicitly allowed).</summary>
-    private static string? PlaintextRefused(Akka.Configuration.Config config, ClusterBootstrap bootstrap)
-    {
-        if (config.GetBoolean("akka.remote.dot-netty.tcp.enable-ssl", false)) return null;
-        if (config.GetBoolean("pbm.cluster.allow-plaintext", false) || Environment.GetEnvironmentVariable("PBM_ALLOW_PLAINTEXT") is "1" or "true") return null;
-        static bool Loopback(string host) => host is "localhost" || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
-        var hosts = bootstrap.Seeds.Select(s => new Uri(s.Replace("akka.tcp://pbm@", "tcp://", StringComparison.Ordinal)).Host).Append(bootstrap.Hostname);
-        if (hosts.All(Loopback)) return null;
-        return "refusing to join a cluster over plain TCP: turn on TLS for Akka.Remote (akka.remote.dot-netty.tcp.enable-ssl, see README) " +
-               "or, on a network you trust, set pbm.cluster.allow-plaintext = on (or PBM_ALLOW_PLAINTEXT=1)";
     }
 }

@@ -1,41 +1,56 @@
-using System.Globalization;
-using System.Text;
 using System.Threading.Channels;
+using Pbm.Client.Contracts;
 using Pbm.Runtime.Processes;
 
 namespace Pbm.Runtime.Logs;
 
 /// <summary>
-/// Where one instance's output goes: PBM_HOME/logs/APP-N-out.log and -err.log, each line timestamped.
-/// Lines pass through a bounded queue to one writer task, so a slow disk never blocks the app's pipe:
-/// when the queue is full lines are counted as dropped instead. The last stderr lines are kept in memory
-/// to explain a crash in <c>pbm show</c>.
+/// Where one instance's output goes: PBM_HOME/logs/APP-N-out.log and -err.log, rotated (<see cref="RotatingFile"/>),
+/// each line timestamped or as JSON. Lines pass through a bounded queue to one writer task. When the queue is full
+/// the pipe reader waits a little (the app then blocks on its pipe, as with a terminal), and if the writer still
+/// does not catch up (slow or full disk) lines are dropped and counted until the queue is half empty, so the app
+/// never freezes. Lines also go to the node's <see cref="LogHub"/> for followers, and the last stderr lines are
+/// kept to explain a crash in <c>pbm show</c>.
 /// </summary>
 internal sealed class InstanceLog : ILineSink, IDisposable
 {
     private const int TailSize = 15;
-    private readonly Channel<(bool IsError, DateTimeOffset At, string Line)> _queue =
-        Channel.CreateBounded<(bool, DateTimeOffset, string)>(new BoundedChannelOptions(65536)
-        {
-            FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true,
-        });
+    private readonly Channel<Item> _queue;
     private readonly Queue<string> _errTail = new();
-    private readonly string _outPath;
-    private readonly string _errPath;
+    private readonly LogHub _hub;
+    private readonly LogOptions _options;
+    private readonly LogStats _stats;
+    private readonly Action<string> _onError;
+    private readonly RotatingFile _out;
+    private readonly RotatingFile _err;
     private readonly Task _writer;
-    private long _dropped;
+    private volatile bool _dropping;
 
-    public InstanceLog(string logDir, string app, int index)
+    public InstanceLog(LogHub hub, string app, int index, LogOptions options, Action<string> onError)
     {
-        _outPath = Path.Combine(logDir, $"{app}-{index}-out.log");
-        _errPath = Path.Combine(logDir, $"{app}-{index}-err.log");
+        _hub = hub;
+        App = app;
+        Index = index;
+        _options = options;
+        _onError = onError;
+        _stats = hub.Stats(app, index);
+        _out = new RotatingFile(hub.OutPath(app, index), options.MaxBytes, options.MaxFiles);
+        _err = new RotatingFile(hub.ErrPath(app, index), options.MaxBytes, options.MaxFiles);
+        _queue = Channel.CreateBounded<Item>(new BoundedChannelOptions(options.QueueSize)
+        {
+            FullMode = BoundedChannelFullMode.Wait, SingleReader = true,
+        });
+        hub.Register(this);
         _writer = Task.Run(WriteLoopAsync);
     }
 
-    public long Dropped => Interlocked.Read(ref _dropped);
+    public string App { get; }
+    public int Index { get; }
+    public long Dropped => _stats.Dropped;
 
-    public void Line(bool isError, string line)
+    public ValueTask LineAsync(bool isError, string line)
     {
+        var at = DateTimeOffset.Now;
         if (isError)
         {
             lock (_errTail)
@@ -44,7 +59,33 @@ internal sealed class InstanceLog : ILineSink, IDisposable
                 while (_errTail.Count > TailSize) _errTail.Dequeue();
             }
         }
-        if (!_queue.Writer.TryWrite((isError, DateTimeOffset.Now, line))) Interlocked.Increment(ref _dropped);
+        if (_hub.HasFollowers) _hub.Publish(new LogEntry(App, Index, isError ? "err" : "out", _options.Time ? at : null, line));
+        var item = new Item(isError, at, line);
+        if (_dropping)
+        {
+            if (_queue.Reader.Count > _options.QueueSize / 2)
+            {
+                _stats.Drop();
+                return ValueTask.CompletedTask;
+            }
+            _dropping = false;
+        }
+        return _queue.Writer.TryWrite(item) ? ValueTask.CompletedTask : WaitForRoomAsync(item);
+    }
+
+    private async ValueTask WaitForRoomAsync(Item item)
+    {
+        using var cts = new CancellationTokenSource(_options.FullWait);
+        try
+        {
+            while (await _queue.Writer.WaitToWriteAsync(cts.Token).ConfigureAwait(false))
+                if (_queue.Writer.TryWrite(item)) return;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        _dropping = true;
+        _stats.Drop();
     }
 
     /// <summary>The last stderr lines, oldest first; cleared when read so each exit reports its own.</summary>
@@ -59,49 +100,60 @@ internal sealed class InstanceLog : ILineSink, IDisposable
         }
     }
 
-    private async Task WriteLoopAsync()
+    /// <summary>Empties both files and their rotated ones (pbm flush); returns 2.</summary>
+    public int Truncate()
     {
-        StreamWriter? outWriter = null, errWriter = null;
-        var sb = new StringBuilder();
-        try
-        {
-            while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
-            {
-                while (_queue.Reader.TryRead(out var item))
-                {
-                    try
-                    {
-                        var writer = item.IsError ? errWriter ??= Open(_errPath) : outWriter ??= Open(_outPath);
-                        sb.Clear();
-                        sb.Append(item.At.ToString("yyyy-MM-ddTHH:mm:ss.fffzzz", CultureInfo.InvariantCulture)).Append(' ').Append(item.Line);
-                        writer.WriteLine(sb);
-                    }
-                    catch (IOException)
-                    {
-                        Interlocked.Increment(ref _dropped);
-                    }
-                    catch (UnauthorizedAccessException)
-                    {
-                        Interlocked.Increment(ref _dropped);
-                    }
-                }
-                outWriter?.Flush();
-                errWriter?.Flush();
-            }
-        }
-        finally
-        {
-            outWriter?.Dispose();
-            errWriter?.Dispose();
-        }
+        _out.Truncate();
+        _err.Truncate();
+        return 2;
     }
 
-    private static StreamWriter Open(string path) =>
-        new(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 4096), new UTF8Encoding(false));
+    private async Task WriteLoopAsync()
+    {
+        var formatter = new LineFormatter(_options, App, Index);
+        var retryAt = DateTime.MinValue;
+        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (_queue.Reader.TryRead(out var item))
+            {
+                if (retryAt > DateTime.MinValue)
+                {
+                    if (DateTime.UtcNow < retryAt)
+                    {
+                        _stats.Drop();
+                        continue;
+                    }
+                    retryAt = DateTime.MinValue;
+                }
+                var file = item.IsError ? _err : _out;
+                try
+                {
+                    file.Write(formatter.Format(item.IsError, item.At, item.Line));
+                    if (_stats.Error is not null) _stats.Recovered();
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    _stats.Drop();
+                    file.Reset();
+                    retryAt = DateTime.UtcNow + _options.RetryOpen;
+                    var message = $"cannot write {file.Path}: {e.Message}";
+                    if (_stats.Error != message) _onError(message);
+                    _stats.Failed(message);
+                }
+            }
+            _out.Flush();
+            _err.Flush();
+        }
+        _out.Dispose();
+        _err.Dispose();
+    }
 
     public void Dispose()
     {
+        _hub.Unregister(this);
         _queue.Writer.TryComplete();
         _writer.Wait(TimeSpan.FromSeconds(2));
     }
+
+    private readonly record struct Item(bool IsError, DateTimeOffset At, string Line);
 }

@@ -90,7 +90,8 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
         Receive<StartApp>(OnStartApp);
         Receive<StartExisting>(m => WithTarget(m.Target, (apps, index) => Operate(apps, index, "start", running: true)));
         Receive<Stop>(m => WithTarget(m.Target, (apps, index) => Operate(apps, index, "stop", running: index is null ? false : null)));
-        Receive<Restart>(m => WithTarget(m.Target, (apps, index) => Operate(apps, index, "restart", running: true)));
+        Receive<Restart>(m => m.Spec is null, m => WithTarget(m.Target, (apps, index) => Operate(apps, index, "restart", running: true)));
+        Receive<Restart>(OnRestartWithSpec);
         Receive<Messages.MasterProtocol.Delete>(m => WithTarget(m.Target, OnDelete));
         Receive<Scale>(OnScale);
         Receive<Save>(OnSave);
@@ -169,6 +170,41 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
         var what = index is null ? string.Join(", ", apps.Select(a => a.Spec.Name)) : $"{apps[0].Spec.Name}:{index}";
         var past = op switch { "stop" => "stopped", "start" => "started", "disconnect" => "disconnected", _ => "restarted" };
         ReplyAfter(tasks, apps.Count == 0 ? "no apps" : $"{past} {what}", apps.Count == 1 ? apps[0].Spec.Name : null);
+    }
+
+    /// <summary>
+    /// pbm restart --update-env: the new spec (same app, new environment, maybe a re-read app file) is persisted
+    /// and applied to every host first, so every restarted process, and every later one, runs with it.
+    /// </summary>
+    private void OnRestartWithSpec(Restart m)
+    {
+        if (!_apps.TryGetValue(m.Target, out var app))
+        {
+            Sender.Tell(Unknown(m.Target));
+            return;
+        }
+        if (_rollouts.TryGetValue(m.Target, out var rollout) && rollout.State == "running")
+        {
+            Sender.Tell(new Failed($"a {rollout.Kind} of {m.Target} is running; restart once it is done", 409));
+            return;
+        }
+        var spec = m.Spec! with { Name = app.Spec.Name, Version = app.Spec.Version + 1 };
+        if (spec.Port is { } port && _apps.Values.FirstOrDefault(a => a.Spec.Name != spec.Name && a.Spec.Port == port && a.Spec.Route == spec.Route && a.Spec.RouteHost == spec.RouteHost) is { } taken)
+        {
+            Sender.Tell(new Failed($"port {port} is already served by {taken.Spec.Name}", 409));
+            return;
+        }
+        var updated = PlaceApp(app with { Spec = spec, Running = true, Previous = app.Spec });
+        if (!Commit(() => _apps[spec.Name] = updated, () => _apps[spec.Name] = app)) return;
+        _log.Info("{0}: spec updated to v{1} (update-env); restarting", spec.Name, spec.Version);
+        var tasks = _hosts.Keys.Select(h => ApplyTo(h, updated)).ToList();
+        var sender = Sender;
+        var self = Self;
+        Task.WhenAll(tasks).ContinueWith(t =>
+        {
+            if (t.IsFaulted) sender.Tell(new Failed($"updated {spec.Name}, but a host could not apply it: {t.Exception!.GetBaseException().Message}", 500));
+            else self.Tell(new Restart(spec.Name), sender);
+        });
     }
 
     private void OnDelete(IReadOnlyList<AppRecord> apps, int? index)
@@ -333,7 +369,7 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
         var timeout = _settings.AskTimeout;
         Task.WhenAll(tasks).ContinueWith(async t =>
         {
-            var instances = await CollectAsync(hosts, app, timeout).ConfigureAwait(false);
+            var (instances, _) = await CollectAsync(hosts, app, timeout).ConfigureAwait(false);
             if (t.IsFaulted)
             {
                 var cause = t.Exception!.GetBaseException();
@@ -351,8 +387,7 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
         var warnings = _warnings.ToList();
         var rollouts = new Dictionary<string, RolloutInfo>(_rollouts);
         CollectAsync(_hosts.Values.ToList(), app, _settings.AskTimeout)
-            .ContinueWith(t => records.Select(r => (r, t.Result)).ToList())
-            .ContinueWith(t => new ListResult(t.Result.Select(x => ToInfoSnapshot(x.r, x.Result, rollouts)).ToList(), warnings))
+            .ContinueWith(t => new ListResult(records.Select(r => ToInfoSnapshot(r, t.Result.Instances, rollouts)).ToList(), warnings) { Hosts = t.Result.Hosts })
             .PipeTo(Sender);
     }
 
@@ -361,7 +396,7 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
         var record = _apps[app];
         var rollouts = new Dictionary<string, RolloutInfo>(_rollouts);
         CollectAsync(_hosts.Values.ToList(), app, _settings.AskTimeout)
-            .ContinueWith(t => ToInfoSnapshot(record, t.Result, rollouts))
+            .ContinueWith(t => ToInfoSnapshot(record, t.Result.Instances, rollouts) with { Hosts = t.Result.Hosts })
             .PipeTo(Sender);
     }
 
@@ -381,7 +416,7 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
         PreviousVersion = record.Previous?.Version,
     };
 
-    private static async Task<IReadOnlyList<InstanceInfo>> CollectAsync(IReadOnlyList<IActorRef> hosts, string? app, TimeSpan timeout)
+    private static async Task<(IReadOnlyList<InstanceInfo> Instances, IReadOnlyList<HostStats> Hosts)> CollectAsync(IReadOnlyList<IActorRef> hosts, string? app, TimeSpan timeout)
     {
         var asks = hosts.Select(h => h.Ask<HostInstances>(new ListInstances(app), timeout)).ToList();
         try
@@ -392,7 +427,8 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
         {
             // An unreachable host contributes nothing; the others still answer.
         }
-        return asks.Where(a => a.IsCompletedSuccessfully).SelectMany(a => a.Result.Instances).ToList();
+        var answered = asks.Where(a => a.IsCompletedSuccessfully).Select(a => a.Result).ToList();
+        return (answered.SelectMany(a => a.Instances).ToList(), answered.Where(a => a.Stats is not null).Select(a => a.Stats!).ToList());
     }
 
     /// <summary>

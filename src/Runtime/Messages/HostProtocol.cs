@@ -26,7 +26,6 @@ public static class HostProtocol
     /// <summary>Answered with <see cref="HostInstances"/>: every instance this host runs (of one app when set).</summary>
     public sealed record ListInstances(string? App) : IPbmMessage;
 
-    public sealed record HostInstances(string Node, IReadOnlyList<InstanceInfo> Instances) : IPbmMessage;
 
     /// <summary>Roll <paramref name="Spec"/> out over this host's instances of the app; answered with <see cref="HostRollout"/>.</summary>
     public sealed record ReloadApp(AppSpec Spec, int Parallel) : IPbmMessage;
@@ -49,6 +48,7 @@ public static class HostProtocol
     }
 
     public sealed record HostReport(HostInfo Info) : IPbmMessage;
+    public sealed record HostInstances(string Node, IReadOnlyList<InstanceInfo> Instances, HostStats? Stats = null) : IPbmMessage;
 
     /// <summary>The acknowledgement of Apply/Remove/InstanceOp.</summary>
     public sealed record HostDone(string Node, string App) : IPbmMessage;

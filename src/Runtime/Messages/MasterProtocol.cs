@@ -10,7 +10,8 @@ public static class MasterProtocol
     public sealed record StartApp(AppSpec Spec) : ICommand, IPbmMessage;
     public sealed record StartExisting(string Target) : ICommand, IPbmMessage;
     public sealed record Stop(string Target) : ICommand, IPbmMessage;
-    public sealed record Restart(string Target) : ICommand, IPbmMessage;
+    /// <summary>Restart instances; with <paramref name="Spec"/> (pbm restart --update-env) the app's spec becomes it first (version + 1).</summary>
+    public sealed record Restart(string Target, AppSpec? Spec = null) : ICommand, IPbmMessage;
     public sealed record Delete(string Target) : ICommand, IPbmMessage;
     public sealed record Scale(string App, string Count) : ICommand, IPbmMessage;
     public sealed record Save(string Path) : ICommand, IPbmMessage;

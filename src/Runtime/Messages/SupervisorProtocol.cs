@@ -17,6 +17,15 @@ public static class SupervisorProtocol
     /// <summary>Restart instances (all when null), errored ones included; resets their unstable count.</summary>
     public sealed record RestartInstances(IReadOnlyList<int>? Indices);
 
+    /// <summary>Restart the instances that run (a watch or cron trigger): stopped and errored ones stay so; answered with <see cref="Done"/>.</summary>
+    public sealed record RestartRunning
+    {
+        public static readonly RestartRunning Instance = new();
+    }
+
+    /// <summary>A rolling reload with the supervisor's current spec (a watch or cron trigger of an app with a port); answered with <see cref="RolloutResult"/>.</summary>
+    public sealed record ReloadCurrent(int Parallel);
+
     /// <summary>Stop every instance, then the supervisor itself; answered with <see cref="Done"/>.</summary>
     public sealed record Shutdown
     {

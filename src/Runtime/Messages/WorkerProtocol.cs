@@ -41,6 +41,9 @@ public static class WorkerProtocol
     /// <summary>A worker's view of its instance changed (status, pid): the supervisor keeps the latest.</summary>
     public sealed record InstanceUpdated(int Index, string Status, int? Pid, DateTimeOffset? StartedAt, DateTimeOffset? NextStartAt, IActorRef Worker, int? PrivatePort = null, int Version = 0);
 
+    /// <summary>The instance's process tree uses more memory than --max-memory: the supervisor decides the restart.</summary>
+    public sealed record MemoryExceeded(int Index, long Rss, long Limit, IActorRef Worker);
+
     /// <summary>Internal: the delay before a (re)start is over.</summary>
     internal sealed record Launch(int Generation);
 

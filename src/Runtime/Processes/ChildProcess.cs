@@ -62,8 +62,8 @@ internal sealed class ChildProcess
         process.Start();
         process.StandardInput.Close();
         var stat = ProcStat.Read(process.Id);
-        var outPump = LineReader.PumpAsync(process.StandardOutput.BaseStream, line => sink.Line(false, line));
-        var errPump = LineReader.PumpAsync(process.StandardError.BaseStream, line => sink.Line(true, line));
+        var outPump = LineReader.PumpAsync(process.StandardOutput.BaseStream, line => sink.LineAsync(false, line));
+        var errPump = LineReader.PumpAsync(process.StandardError.BaseStream, line => sink.LineAsync(true, line));
         return new ChildProcess(process, stat?.StartTicks ?? 0, Task.WhenAll(outPump, errPump));
     }
 

@@ -1,7 +1,10 @@
 namespace Pbm.Runtime.Processes;
 
-/// <summary>Receives a process's output, one line at a time, from its reader tasks. Must never block for long.</summary>
+/// <summary>
+/// Receives a process's output, one line at a time, from its reader tasks. It may make the reader wait briefly
+/// (the app then blocks on its pipe) but must never block for long.
+/// </summary>
 internal interface ILineSink
 {
-    void Line(bool isError, string line);
+    ValueTask LineAsync(bool isError, string line);
 }

@@ -10,7 +10,7 @@ internal static class LineReader
 {
     public const int MaxLine = 64 * 1024;
 
-    public static async Task PumpAsync(Stream stream, Action<string> onLine)
+    public static async Task PumpAsync(Stream stream, Func<string, ValueTask> onLine)
     {
         var decoder = Encoding.UTF8.GetDecoder();
         var bytes = new byte[16 * 1024];
@@ -28,13 +28,13 @@ internal static class LineReader
                 {
                     if (chars[i] != '\n') continue;
                     pending.Append(chars, start, i - start);
-                    Emit(pending, onLine);
+                    await EmitAsync(pending, onLine).ConfigureAwait(false);
                     start = i + 1;
                 }
                 pending.Append(chars, start, count - start);
                 while (pending.Length >= MaxLine)
                 {
-                    onLine(pending.ToString(0, MaxLine));
+                    await onLine(pending.ToString(0, MaxLine)).ConfigureAwait(false);
                     pending.Remove(0, MaxLine);
                 }
             }
@@ -46,14 +46,15 @@ internal static class LineReader
         catch (ObjectDisposedException)
         {
         }
-        if (pending.Length > 0) Emit(pending, onLine);
+        if (pending.Length > 0) await EmitAsync(pending, onLine).ConfigureAwait(false);
     }
 
-    private static void Emit(StringBuilder pending, Action<string> onLine)
+    private static ValueTask EmitAsync(StringBuilder pending, Func<string, ValueTask> onLine)
     {
         var len = pending.Length;
         if (len > 0 && pending[len - 1] == '\r') len--;
-        onLine(pending.ToString(0, len));
+        var line = pending.ToString(0, len);
         pending.Clear();
+        return onLine(line);
     }
 }

@@ -17,12 +17,14 @@ namespace Pbm.Runtime.Supervision;
 /// stops it as errored after max-restarts unstable starts in a row. It also runs rolling reloads: a new
 /// worker per instance, swapped in once ready and stable; a new worker that fails halts the rollout (the
 /// strategy stops it instead of restarting it) and the old ones keep serving. It keeps every instance's
-/// record (restarts, last exit, reason) so `pbm list` answers without asking the workers.
+/// record (restarts, last exit, reason, recent events) so `pbm list` answers without asking the workers; metrics
+/// and log drop counts are read from the node's shared boards. A worker over --max-memory is restarted gracefully.
 /// </summary>
 internal sealed class AppSupervisor : ReceiveActor, IWithTimers
 {
     private readonly PbmSettings _settings;
-    private readonly string _logDir;
+    private readonly Logs.LogHub _logs;
+    private readonly Metrics.MetricsBoard _metrics;
     private readonly PidRegistry _pids;
     private readonly string _node;
     private readonly PbmGateway? _gateway;
@@ -35,12 +37,13 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
     private RestartPolicy _policy;
     private Rollout? _rollout;
 
-    public AppSupervisor(AppSpec spec, PbmSettings settings, string logDir, PidRegistry pids, string node, PbmGateway? gateway)
+    public AppSupervisor(AppSpec spec, PbmSettings settings, Logs.LogHub logs, Metrics.MetricsBoard metrics, PidRegistry pids, string node, PbmGateway? gateway)
     {
         _spec = spec;
         _settings = settings;
         _policy = settings.PolicyFor(spec);
-        _logDir = logDir;
+        _logs = logs;
+        _metrics = metrics;
         _pids = pids;
         _node = node;
         _gateway = gateway;
@@ -49,10 +52,16 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
         Receive<StopInstances>(m => AwaitWorkers(Selected(m.Indices).Where(s => s.Worker is not null), WorkerProtocol.Stop.Instance));
         Receive<StartInstances>(m => OnStart(m.Indices));
         Receive<RestartInstances>(m => OnRestart(m.Indices));
+        Receive<RestartRunning>(_ => OnRestart(_slots.Values
+            .Where(s => s.Worker is not null && s.Status is InstanceStatus.Online or InstanceStatus.Launching or InstanceStatus.WaitingRestart)
+            .Select(s => s.Index).ToList()));
+        Receive<ReloadCurrent>(m => OnReload(new Reload(_spec, m.Parallel)));
         Receive<Shutdown>(_ => OnShutdown());
         Receive<GetInstances>(_ => Sender.Tell(new Instances(_spec.Name,
             _slots.Values.OrderBy(s => s.Index).Select(Info).Concat(_disconnected.Values).ToList())));
         Receive<InstanceUpdated>(OnUpdated);
+        Receive<MemoryExceeded>(OnMemoryExceeded);
+        Receive<WorkerStopped>(_ => { });
         Receive<AwaitLaunch>(m =>
         {
             _launchWaiters.Add((m.Indices.ToHashSet(), m.ReplyTo));
@@ -62,6 +71,7 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
         Receive<SurgeStable>(OnSurgeStable);
         Receive<BatchSwapped>(_ => NextBatch());
         Receive<DisconnectInstance>(OnDisconnect);
+        Receive<Respawn>(OnRespawn);
         Receive<Terminated>(t =>
         {
             foreach (var slot in _slots.Values.Where(s => Equals(s.Worker, t.ActorRef))) slot.Worker = null;
@@ -72,8 +82,8 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(AppSpec spec, PbmSettings settings, string logDir, PidRegistry pids, string node, PbmGateway? gateway = null) =>
-        Akka.Actor.Props.Create(() => new AppSupervisor(spec, settings, logDir, pids, node, gateway));
+    public static Props Props(AppSpec spec, PbmSettings settings, Logs.LogHub logs, Metrics.MetricsBoard metrics, PidRegistry pids, string node, PbmGateway? gateway = null) =>
+        Akka.Actor.Props.Create(() => new AppSupervisor(spec, settings, logs, metrics, pids, node, gateway));
 
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(maxNrOfRetries: -1, withinTimeMilliseconds: -1, localOnlyDecider: Decide, loggingEnabled: false);
@@ -98,6 +108,9 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
         if (slot is null) return Directive.Stop;
         slot.LastExit = e.Exit;
         slot.Pid = null;
+        slot.Record(e.StartFailed
+            ? $"failed to start: {e.Exit.Detail}"
+            : $"exited with code {e.Exit.Code}{(e.Exit.Signal is null ? "" : $" ({e.Exit.Signal})")} after {e.Exit.UptimeMs} ms", Keep);
         var uptime = e.StartFailed ? TimeSpan.Zero : TimeSpan.FromMilliseconds(e.Exit.UptimeMs);
         var decision = _policy.Decide(slot.Unstable, e.Exit.Code, uptime, _random.NextDouble());
         slot.Unstable = decision.Unstable;
@@ -109,6 +122,7 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
                 e.NextStartDelay = decision.Delay;
                 slot.Status = decision.Delay > TimeSpan.Zero ? InstanceStatus.WaitingRestart : InstanceStatus.Launching;
                 slot.NextStartAt = DateTimeOffset.UtcNow + decision.Delay;
+                slot.Record($"restart #{slot.Restarts} in {(int)decision.Delay.TotalMilliseconds} ms (unstable starts in a row: {decision.Unstable})", Keep);
                 _log.Info("{0}:{1} restart #{2} in {3} ms (unstable starts in a row: {4})",
                     _spec.Name, e.Index, slot.Restarts, (int)decision.Delay.TotalMilliseconds, decision.Unstable);
                 return Directive.Restart;
@@ -116,12 +130,14 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
                 slot.Status = InstanceStatus.Stopped;
                 slot.Reason = decision.Reason;
                 _log.Info("{0}:{1} not restarted: {2}", _spec.Name, e.Index, decision.Reason);
+                slot.Record($"not restarted: {decision.Reason}", Keep);
                 Self.Tell(new AwaitLaunch([], ActorRefs.Nobody));
                 return Directive.Stop;
             default:
                 slot.Status = InstanceStatus.Errored;
                 slot.Reason = decision.Reason;
                 _log.Warning("{0}:{1} errored: {2}; last exit code {3}", _spec.Name, e.Index, decision.Reason, e.Exit.Code);
+                slot.Record($"errored: {decision.Reason}", Keep);
                 Self.Tell(new AwaitLaunch([], ActorRefs.Nobody));
                 return Directive.Stop;
         }
@@ -188,17 +204,39 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
     private void OnRestart(IReadOnlyList<int>? indices)
     {
         var running = new List<InstanceSlot>();
+        var stale = new List<(int Index, IActorRef Worker)>();
         var all = new List<int>();
         foreach (var slot in Selected(indices))
         {
             slot.Unstable = 0;
             slot.Reason = null;
             slot.Restarts++;
+            slot.Record("restart requested", Keep);
             all.Add(slot.Index);
             if (slot.Worker is null) Spawn(slot);
+            // A worker runs the spec it was created with: after a spec change (restart --update-env) it is replaced.
+            else if (slot.Version != _spec.Version) stale.Add((slot.Index, slot.Worker));
             else running.Add(slot);
         }
-        AwaitWorkers(running, WorkerProtocol.Restart.Instance, all);
+        if (stale.Count == 0)
+        {
+            AwaitWorkers(running, WorkerProtocol.Restart.Instance, all);
+            return;
+        }
+        var sender = Sender;
+        var self = Self;
+        var timeout = StopTimeout;
+        var tasks = running.Select(s => (Task)s.Worker!.Ask<WorkerStopped>(WorkerProtocol.Restart.Instance, timeout))
+            .Concat(stale.Select(x => x.Worker.Ask<WorkerStopped>(WorkerProtocol.Stop.Instance, timeout)
+                .ContinueWith(_ => self.Tell(new Respawn(x.Index, x.Worker)))))
+            .ToList();
+        Task.WhenAll(tasks).ContinueWith(_ => new AwaitLaunch(all, sender)).PipeTo(Self);
+    }
+
+    private void OnRespawn(Respawn m)
+    {
+        m.Old.Tell(PoisonPill.Instance);
+        if (_slots.TryGetValue(m.Index, out var slot) && Equals(slot.Worker, m.Old)) Spawn(slot);
     }
 
     private void OnShutdown()
@@ -266,7 +304,7 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
         {
             var index = rollout.Pending.Dequeue();
             var id = Guid.NewGuid().ToString("N");
-            var worker = Context.ActorOf(ProcessWorker.Props(rollout.Spec, index, _logDir, _pids, _gateway, id), $"{index}-{id[..12]}");
+            var worker = Context.ActorOf(ProcessWorker.Props(rollout.Spec, index, _settings, _logs, _metrics, _pids, _gateway, id), $"{index}-{id[..12]}");
             Context.Watch(worker);
             rollout.Surge[index] = (worker, id, false);
         }
@@ -369,8 +407,20 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
     {
         slot.Status = InstanceStatus.Launching;
         slot.WorkerId = Guid.NewGuid().ToString("N");
-        slot.Worker = Context.ActorOf(ProcessWorker.Props(_spec, slot.Index, _logDir, _pids, _gateway, slot.WorkerId), $"{slot.Index}-{slot.WorkerId[..12]}");
+        slot.Worker = Context.ActorOf(ProcessWorker.Props(_spec, slot.Index, _settings, _logs, _metrics, _pids, _gateway, slot.WorkerId), $"{slot.Index}-{slot.WorkerId[..12]}");
         Context.Watch(slot.Worker);
+    }
+
+    private int Keep => _settings.EventsKept;
+
+    private void OnMemoryExceeded(MemoryExceeded m)
+    {
+        if (!_slots.TryGetValue(m.Index, out var slot) || !Equals(slot.Worker, m.Worker) || slot.Status != InstanceStatus.Online) return;
+        slot.Restarts++;
+        var text = $"memory {Client.Specs.ByteSize.Format(m.Rss)} over the limit of {Client.Specs.ByteSize.Format(m.Limit)}: graceful restart #{slot.Restarts}";
+        slot.Record(text, Keep);
+        _log.Warning("{0}:{1} {2}", _spec.Name, m.Index, text);
+        m.Worker.Tell(WorkerProtocol.Restart.Instance);
     }
 
     private void OnUpdated(InstanceUpdated u)
@@ -386,6 +436,12 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
             return;
         }
         if (!_slots.TryGetValue(u.Index, out var slot) || !Equals(slot.Worker, u.Worker)) return;
+        if (u.Status != slot.Status || u.Pid != slot.Pid)
+        {
+            if (u.Status == InstanceStatus.Online) slot.Record($"started pid {u.Pid}", Keep);
+            else if (u.Status == InstanceStatus.Stopping) slot.Record($"stopping pid {u.Pid} ({_spec.KillSignal})", Keep);
+            else if (u.Status == InstanceStatus.Stopped && slot.Status != InstanceStatus.Stopped) slot.Record("stopped", Keep);
+        }
         slot.Status = u.Status;
         slot.Pid = u.Pid;
         slot.StartedAt = u.StartedAt;
@@ -394,6 +450,9 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
         slot.Version = u.Version;
         Settle();
     }
+
+    /// <summary>The old worker of a restarted instance has stopped: replace it with one of the current spec.</summary>
+    private sealed record Respawn(int Index, IActorRef Old);
 
     /// <summary>Answer <paramref name="ReplyTo"/> once these instances have left "launching".</summary>
     private sealed record AwaitLaunch(IReadOnlyList<int> Indices, IActorRef ReplyTo);
@@ -405,21 +464,33 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
         public static readonly BatchSwapped Instance = new();
     }
 
-    private InstanceInfo Info(InstanceSlot s) => new()
+    private InstanceInfo Info(InstanceSlot s)
     {
-        Id = $"{_spec.Name}:{s.Index}",
-        App = _spec.Name,
-        Index = s.Index,
-        Host = _node,
-        Status = s.Status,
-        Pid = s.Pid,
-        StartedAt = s.Status == InstanceStatus.Online || s.Status == InstanceStatus.Stopping || s.Status == InstanceStatus.Launching ? s.StartedAt : null,
-        Restarts = s.Restarts,
-        UnstableRestarts = s.Unstable,
-        LastExit = s.LastExit,
-        Reason = s.Reason,
-        NextStartAt = s.Status == InstanceStatus.WaitingRestart ? s.NextStartAt : null,
-        Version = s.Version,
-        PrivatePort = s.PrivatePort,
-    };
+        var running = s.Status is InstanceStatus.Online or InstanceStatus.Stopping;
+        var tree = running ? _metrics.Tree(s.Pid) : null;
+        var logStats = _logs.PeekStats(_spec.Name, s.Index);
+        return new InstanceInfo
+        {
+            Id = $"{_spec.Name}:{s.Index}",
+            App = _spec.Name,
+            Index = s.Index,
+            Host = _node,
+            Status = s.Status,
+            Pid = s.Pid,
+            StartedAt = s.Status is InstanceStatus.Online or InstanceStatus.Stopping or InstanceStatus.Launching ? s.StartedAt : null,
+            Restarts = s.Restarts,
+            UnstableRestarts = s.Unstable,
+            LastExit = s.LastExit,
+            Reason = s.Reason,
+            NextStartAt = s.Status == InstanceStatus.WaitingRestart ? s.NextStartAt : null,
+            Version = s.Version,
+            PrivatePort = s.PrivatePort,
+            Cpu = tree is { } t ? Math.Round(t.Cpu, 1) : null,
+            Memory = tree?.Rss,
+            Processes = tree?.Processes,
+            LogDropped = logStats?.Dropped ?? 0,
+            LogError = logStats?.Error,
+            Events = s.Events.ToList(),
+        };
+    }
 }

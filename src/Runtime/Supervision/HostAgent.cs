@@ -23,12 +23,17 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
     private readonly IActorRef _master;
     private readonly PidRegistry _pids;
     private readonly PbmGateway? _gateway;
+    private readonly Logs.LogHub _logs;
+    private readonly Metrics.MetricsBoard _metrics;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, IActorRef> _apps = [];
+    private readonly Dictionary<string, (IActorRef Actor, int Version)> _triggers = [];
 
-    public HostAgent(PbmSettings settings, PbmPaths paths, IActorRef master, PbmGateway? gateway)
+    public HostAgent(PbmSettings settings, PbmPaths paths, IActorRef master, Logs.LogHub logs, Metrics.MetricsBoard metrics, PbmGateway? gateway)
     {
         _gateway = gateway;
+        _logs = logs;
+        _metrics = metrics;
         _settings = settings;
         _paths = paths;
         _master = master;
@@ -47,6 +52,7 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
         Receive<GetHostReport>(_ => OnHostReport());
         Receive<StopAllLocal>(_ =>
         {
+            foreach (var app in _triggers.Keys.ToList()) StopTriggers(app);
             var tasks = _apps.Values.Select(s => s.Ask<SupervisorProtocol.Done>(SupervisorProtocol.Shutdown.Instance, TimeSpan.FromMinutes(5))).ToList();
             _apps.Clear();
             Task.WhenAll(tasks).ContinueWith(_ => Done.Instance).PipeTo(Sender);
@@ -55,8 +61,8 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(PbmSettings settings, PbmPaths paths, IActorRef master, PbmGateway? gateway = null) =>
-        Akka.Actor.Props.Create(() => new HostAgent(settings, paths, master, gateway));
+    public static Props Props(PbmSettings settings, PbmPaths paths, IActorRef master, Logs.LogHub logs, Metrics.MetricsBoard metrics, PbmGateway? gateway = null) =>
+        Akka.Actor.Props.Create(() => new HostAgent(settings, paths, master, logs, metrics, gateway));
 
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(e =>
@@ -67,6 +73,7 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
+        Context.ActorOf(Metrics.MetricsSampler.Props(_metrics, _settings.NodeName, _settings.MetricsInterval), "metrics");
         Self.Tell(RegisterTick.Instance);
         Timers.StartPeriodicTimer("register", RegisterTick.Instance, TimeSpan.FromSeconds(1));
     }
@@ -99,10 +106,11 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
         }
         if (supervisor is null)
         {
-            supervisor = Context.ActorOf(AppSupervisor.Props(m.Spec, _settings, _paths.Home.LogDir, _pids, _settings.NodeName, _gateway),
+            supervisor = Context.ActorOf(AppSupervisor.Props(m.Spec, _settings, _logs, _metrics, _pids, _settings.NodeName, _gateway),
                 "app-" + Uri.EscapeDataString(m.Spec.Name) + "-" + Guid.NewGuid().ToString("N")[..6]);
             _apps[m.Spec.Name] = supervisor;
         }
+        UpdateTriggers(m.Spec, m.Running && m.Indices.Count > 0, supervisor);
         var apply = new SupervisorProtocol.Apply(m.Spec, m.Indices, m.Running);
         if (m.Spec.Port is not { } port || _gateway is null)
         {
@@ -139,6 +147,26 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
         }).PipeTo(Sender);
     }
 
+    /// <summary>The app's watch and cron schedule run while it should run here; a new spec version gets new ones.</summary>
+    private void UpdateTriggers(AppSpec spec, bool running, IActorRef supervisor)
+    {
+        var wanted = running && (spec.Watch is { Count: > 0 } || spec.CronRestart is not null);
+        if (_triggers.TryGetValue(spec.Name, out var current))
+        {
+            if (wanted && current.Version == spec.Version) return;
+            StopTriggers(spec.Name);
+        }
+        if (!wanted) return;
+        var actor = Context.ActorOf(Triggers.AppTriggers.Props(spec, supervisor, _settings),
+            "triggers-" + Uri.EscapeDataString(spec.Name) + "-" + Guid.NewGuid().ToString("N")[..6]);
+        _triggers[spec.Name] = (actor, spec.Version);
+    }
+
+    private void StopTriggers(string app)
+    {
+        if (_triggers.Remove(app, out var t)) Context.Stop(t.Actor);
+    }
+
     private void OnReload(ReloadApp m)
     {
         var node = _settings.NodeName;
@@ -161,6 +189,7 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
             Sender.Tell(new HostDone(_settings.NodeName, m.App));
             return;
         }
+        StopTriggers(m.App);
         Forward(supervisor, SupervisorProtocol.Shutdown.Instance, m.App);
         _gateway?.RemoveRouteAsync(m.App);
     }
@@ -194,6 +223,7 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
     private void OnList(ListInstances m)
     {
         var node = _settings.NodeName;
+        var metrics = _metrics;
         var targets = m.App is null ? _apps.Values.ToList() : _apps.TryGetValue(m.App, out var one) ? [one] : [];
         var tasks = targets.Select(s => s.Ask<SupervisorProtocol.Instances>(SupervisorProtocol.GetInstances.Instance, _settings.AskTimeout)).ToList();
         Task.WhenAll(tasks).ContinueWith(t =>
@@ -201,7 +231,7 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
             var list = t.IsCompletedSuccessfully
                 ? t.Result.SelectMany(i => i.List).ToList()
                 : tasks.Where(x => x.IsCompletedSuccessfully).SelectMany(x => x.Result.List).ToList();
-            return new HostInstances(node, list);
+            return new HostInstances(node, list, metrics.Host);
         }).PipeTo(Sender);
     }
 

@@ -19,4 +19,13 @@ internal sealed class InstanceSlot(int index)
     public int Unstable { get; set; }
     public ExitInfo? LastExit { get; set; }
     public string? Reason { get; set; }
+    /// <summary>The last lifecycle events, oldest first (a ring of pbm.logs.events).</summary>
+    public Queue<InstanceEvent> Events { get; } = new();
+
+    public void Record(string text, int keep)
+    {
+        if (keep <= 0) return;
+        Events.Enqueue(new InstanceEvent(DateTimeOffset.UtcNow, text));
+        while (Events.Count > keep) Events.Dequeue();
+    }
 }

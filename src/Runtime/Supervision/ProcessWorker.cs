@@ -4,6 +4,7 @@ using Pbm.Client.Contracts;
 using Pbm.Runtime.Config;
 using Pbm.Runtime.Gateway;
 using Pbm.Runtime.Logs;
+using Pbm.Runtime.Metrics;
 using Pbm.Runtime.Processes;
 using static Pbm.Runtime.Messages.WorkerProtocol;
 
@@ -13,13 +14,16 @@ namespace Pbm.Runtime.Supervision;
 /// Owns one instance's OS process (a session of its own), its output and its pid file. When the process exits
 /// without being asked to, the worker throws <see cref="ProcessExitedException"/>: restarting is the
 /// supervisor's decision, not the worker's. Stop and Restart are graceful: the kill signal to the whole group,
-/// SIGKILL after kill-timeout, and nothing of the tree left behind.
+/// SIGKILL after kill-timeout, and nothing of the tree left behind. With --max-memory it checks its tree's
+/// memory at every metrics sample and asks the supervisor for a graceful restart once the limit is passed.
 /// </summary>
 internal sealed class ProcessWorker : ReceiveActor, IWithTimers
 {
     private readonly AppSpec _spec;
     private readonly int _index;
-    private readonly string _logDir;
+    private readonly PbmSettings _settings;
+    private readonly LogHub _logs;
+    private readonly MetricsBoard _metrics;
     private readonly PidRegistry _pids;
     private readonly PbmGateway? _gateway;
     private readonly string _workerId;
@@ -31,13 +35,16 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
     private ChildProcess? _child;
     private bool _restartAfterStop;
     private int _generation;
+    private bool _memoryReported;
 
-    public ProcessWorker(AppSpec spec, int index, string logDir, PidRegistry pids, PbmGateway? gateway, string workerId)
+    public ProcessWorker(AppSpec spec, int index, PbmSettings settings, LogHub logs, MetricsBoard metrics, PidRegistry pids, PbmGateway? gateway, string workerId)
     {
         _workerId = workerId;
         _spec = spec;
         _index = index;
-        _logDir = logDir;
+        _settings = settings;
+        _logs = logs;
+        _metrics = metrics;
         _pids = pids;
         _gateway = spec.Port is null ? null : gateway;
         Idle();
@@ -45,16 +52,26 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(AppSpec spec, int index, string logDir, PidRegistry pids, PbmGateway? gateway, string workerId) =>
-        Akka.Actor.Props.Create(() => new ProcessWorker(spec, index, logDir, pids, gateway, workerId));
+    public static Props Props(AppSpec spec, int index, PbmSettings settings, LogHub logs, MetricsBoard metrics, PidRegistry pids, PbmGateway? gateway, string workerId) =>
+        Akka.Actor.Props.Create(() => new ProcessWorker(spec, index, settings, logs, metrics, pids, gateway, workerId));
 
     /// <summary>The readiness check of the spec: its --ready, else "tcp" when it has a gateway port, else none.</summary>
     private string? ReadyCheck => _spec.Ready ?? (_spec.Port is null ? null : "tcp");
 
-    protected override void PreStart() => Self.Tell(new Launch(_generation));
+    protected override void PreStart()
+    {
+        WatchMemory();
+        Self.Tell(new Launch(_generation));
+    }
+
+    private void WatchMemory()
+    {
+        if (_spec.MaxMemoryBytes is not null) Context.System.EventStream.Subscribe(Self, typeof(MetricsSampler.Sampled));
+    }
 
     protected override void PostRestart(Exception reason)
     {
+        WatchMemory();
         var delay = reason is ProcessExitedException pe ? pe.NextStartDelay : TimeSpan.FromSeconds(1);
         if (delay <= TimeSpan.Zero)
         {
@@ -75,12 +92,15 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
     protected override void PostStop()
     {
         LeaveGateway();
+        Context.System.EventStream.Unsubscribe(Self);
         if (_child is { } child)
         {
+            _metrics.Unwatch(child.Pid);
             // The actor is going away with its process still running (daemon shutdown, supervisor stopped):
             // nothing may outlive it.
             child.KillTree();
             _pids.Forget(_spec.Name, _index, child.Pid);
+            InstancePidFile.Remove(_spec, _index, child.Pid);
         }
         _output?.Dispose();
     }
@@ -111,6 +131,7 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         });
         Receive<ProcessExited>(_ => { });
         Receive<StopTimedOut>(_ => { });
+        Receive<MetricsSampler.Sampled>(_ => { });
     }
 
     private void Running()
@@ -151,6 +172,15 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         Receive<Start>(_ => { });
         Receive<Launch>(_ => { });
         Receive<StopTimedOut>(_ => { });
+        Receive<MetricsSampler.Sampled>(_ => CheckMemory());
+    }
+
+    private void CheckMemory()
+    {
+        if (_memoryReported || _child is null || _spec.MaxMemoryBytes is not { } limit) return;
+        if (_metrics.Tree(_child.Pid) is not { } tree || tree.Rss <= limit) return;
+        _memoryReported = true;
+        Context.Parent.Tell(new MemoryExceeded(_index, tree.Rss, limit, Self));
     }
 
     private void Stopping()
@@ -177,7 +207,7 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         });
         Receive<ProcessExited>(e => e.Pid == _child?.Pid, e =>
         {
-            _log.Info("{0}:{1} pid {2} stopped (code {3})", _spec.Name, _index, e.Pid, e.Code);
+            _log.Info("{0}:{1} pid {2} stopped on request{3} (code {4})", _spec.Name, _index, e.Pid, _restartAfterStop ? ", to restart" : "", e.Code);
             LeaveGateway();
             ForgetChild(e.Pid);
             Become(Idle);
@@ -198,6 +228,7 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         Receive<Launch>(_ => { });
         Receive<ReadyResult>(_ => { });
         Receive<Disconnect>(_ => { });
+        Receive<MetricsSampler.Sampled>(_ => { });
     }
 
     /// <summary>Out of the gateway and of supervision: the process runs on until stopped or it exits.</summary>
@@ -218,19 +249,15 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         _generation++;
         Timers.Cancel("launch");
         Report(InstanceStatus.Launching);
-        _output ??= new InstanceLog(_logDir, _spec.Name, _index);
-        var env = new Dictionary<string, string>(_spec.Env)
+        if (_output is null)
         {
-            ["PBM_APP"] = _spec.Name,
-            ["PBM_INSTANCE"] = _index.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["PBM_ID"] = $"{_spec.Name}:{_index}",
-            ["NODE_APP_INSTANCE"] = _index.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
-        if (_spec.Port is not null)
-        {
-            _privatePort = PortAllocator.Next();
-            env["PORT"] = _privatePort.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var log = _log;
+            var id = $"{_spec.Name}:{_index}";
+            _output = new InstanceLog(_logs, _spec.Name, _index, _settings.LogOptionsFor(_spec),
+                error => log.Warning("{0}: {1}; its lines are dropped (and counted) until the file can be written, the app keeps running", id, error));
         }
+        if (_spec.Port is not null) _privatePort = PortAllocator.Next();
+        var env = InstanceEnvironment.For(_spec, _index, _spec.Port is null ? null : _privatePort);
         var startedAt = DateTimeOffset.UtcNow;
         ChildProcess child;
         try
@@ -243,7 +270,11 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
             throw new ProcessExitedException(_index, ExitOf(-1, startedAt, e.Message), startFailed: true, workerId: _workerId);
         }
         _child = child;
+        _memoryReported = false;
+        _metrics.Watch(child.Pid);
         _pids.Record(_spec.Name, _index, child.Pid, child.StartTicks);
+        if (InstancePidFile.Write(_spec, _index, child.Pid) is { } pidFileError)
+            _log.Warning("{0}:{1} cannot write its pid file: {2}", _spec.Name, _index, pidFileError);
         _log.Info("{0}:{1} started pid {2}", _spec.Name, _index, child.Pid);
         var self = Self;
         var pid = child.Pid;
@@ -302,7 +333,9 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
     private void ForgetChild(int pid)
     {
         Timers.Cancel("kill");
+        if (_child is not null) _metrics.Unwatch(_child.Pid);
         _pids.Forget(_spec.Name, _index, pid);
+        InstancePidFile.Remove(_spec, _index, pid);
         _child = null;
         _destination = null;
     }

@@ -16,6 +16,3 @@ public sealed record ConsoleStartRequest(
 
 /// <summary>Body of POST /api/console/deploy: the directory of the app's new version on the daemon's host.</summary>
 public sealed record ConsoleDeployRequest(string App, string Path, int Parallel = 1);
-
-/// <summary>One log line, in the shape GET /api/logs streams (JSON lines), so the console reads both the same way.</summary>
-public sealed record ConsoleLogLine(string App, int Index, string Stream, DateTimeOffset? At, string Message);

@@ -9,5 +9,4 @@ namespace Pbm.Runtime.WebConsole;
 [JsonSerializable(typeof(ConsoleSnapshot))]
 [JsonSerializable(typeof(ConsoleStartRequest))]
 [JsonSerializable(typeof(ConsoleDeployRequest))]
-[JsonSerializable(typeof(ConsoleLogLine))]
 internal sealed partial class ConsoleJsonContext : JsonSerializerContext;

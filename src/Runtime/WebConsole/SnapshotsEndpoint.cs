@@ -5,7 +5,6 @@ using Akka.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Hosting;
 using Pbm.Client.Contracts;
 using Pbm.Runtime.Config;
 using Pbm.Runtime.Control;
@@ -26,13 +25,12 @@ internal static class SnapshotsEndpoint
 
     public static void Map(IEndpointRouteBuilder api, DaemonInfo info)
     {
-        api.MapGet("/api/console/snapshots", async (HttpContext context, ActorSystem system, ActorRegistry registry, PbmSettings settings, IHostApplicationLifetime lifetime) =>
+        api.MapGet("/api/console/snapshots", async (HttpContext context, ActorSystem system, ActorRegistry registry, PbmSettings settings) =>
         {
             var console = ConsoleSettings.From(system.Settings.Config);
             var response = context.Response;
-            // Ends when the console goes away, and when the daemon stops: an open console must not hold up pbm kill.
-            using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
-            var ct = stopping.Token;
+            // Fires when the console goes away, and when the daemon stops (EndStreamsOnShutdown).
+            var ct = context.RequestAborted;
             response.ContentType = "text/event-stream";
             response.Headers.CacheControl = "no-cache";
             response.Headers["X-Accel-Buffering"] = "no";

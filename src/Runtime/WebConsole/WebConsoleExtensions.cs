@@ -12,11 +12,11 @@ public static class WebConsoleExtensions
     /// </summary>
     public static WebApplication UseWebConsole(this WebApplication app, DaemonInfo info)
     {
+        app.UseMiddleware<EndStreamsOnShutdown>();
         app.UseMiddleware<CorsMiddleware>();
         app.UseMiddleware<ConsoleAssets>();
         SnapshotsEndpoint.Map(app, info);
         ConsoleActions.Map(app);
-        LogTailEndpoint.Map(app, info);
         return app;
     }
 }

@@ -17,6 +17,19 @@ internal static class Repo
         }
     }
 
+    /// <summary>examples/EmbeddedService's build output (built with the tests, in their configuration).</summary>
+    public static string EmbeddedService
+    {
+        get
+        {
+            var bin = Path.Combine(Root, "examples", "EmbeddedService", "bin");
+            var dll = Directory.Exists(bin)
+                ? Directory.GetFiles(bin, "EmbeddedService.dll", SearchOption.AllDirectories).OrderByDescending(File.GetLastWriteTimeUtc).FirstOrDefault()
+                : null;
+            return dll ?? throw new InvalidOperationException($"{bin} has no EmbeddedService.dll: build examples/EmbeddedService (dotnet test builds it)");
+        }
+    }
+
     public static string App(string name) => Path.Combine(Root, "tests", "Integration.Tests", "apps", name);
 
     private static string FindRoot()

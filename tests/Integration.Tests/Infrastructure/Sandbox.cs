@@ -26,20 +26,35 @@ public sealed class Sandbox : IAsyncDisposable
 
     public Dictionary<string, string> Env { get; } = new();
 
+    /// <summary>Variables removed from the CLI's environment (as if the user unset them).</summary>
+    public HashSet<string> Unset { get; } = [];
+
     public async Task<CliResult> RunAsync(params string[] args) => await RunAsync(TimeSpan.FromSeconds(90), args);
 
-    public async Task<CliResult> RunAsync(TimeSpan timeout, params string[] args)
+    public Task<CliResult> RunAsync(TimeSpan timeout, params string[] args) => RunAsync(timeout, null, args);
+
+    /// <summary>Runs pbm with <paramref name="input"/> as its standard input (the prompt of `pbm` alone reads lines).</summary>
+    public Task<CliResult> RunWithInputAsync(string input, params string[] args) => RunAsync(TimeSpan.FromSeconds(90), input, args);
+
+    private async Task<CliResult> RunAsync(TimeSpan timeout, string? input, string[] args)
     {
         var psi = new ProcessStartInfo(Repo.Pbm)
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            RedirectStandardInput = input is not null,
             WorkingDirectory = Repo.Root,
         };
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["PBM_HOME"] = Home;
         psi.Environment["NO_COLOR"] = "1";
         foreach (var (k, v) in Env) psi.Environment[k] = v;
+        foreach (var k in Unset) psi.Environment.Remove(k);
         using var p = Process.Start(psi)!;
+        if (input is not null)
+        {
+            await p.StandardInput.WriteAsync(input);
+            p.StandardInput.Close();
+        }
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         using var cts = new CancellationTokenSource(timeout);

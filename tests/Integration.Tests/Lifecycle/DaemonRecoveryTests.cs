@@ -31,6 +31,10 @@ public sealed class DaemonRecoveryTests
         var running = ProcessTable.WithCommandLine(Repo.App("idle.js")).Where(p => ProcessTable.WithEnv("PBM_HOME", box.Home).Contains(p)).ToList();
         Assert.Equal(3, running.Count);
         Assert.Equal(2, ProcessTable.WithCommandLine(Repo.App("grandchild.js")).Count(p => ProcessTable.WithEnv("PBM_HOME", box.Home).Contains(p)));
+        // Each new instance spawns its grandchild a moment after it is online: wait for them (a loaded machine is slow).
+        await Sandbox.EventuallyAsync(() => Task.FromResult(ProcessTable.WithCommandLine("sleep 600").Count(p => ProcessTable.WithEnv("PBM_HOME", box.Home).Contains(p))),
+            n => n == 2, "the two new grandchildren", TimeSpan.FromSeconds(10));
+        await Task.Delay(300);
         Assert.Equal(2, ProcessTable.WithCommandLine("sleep 600").Count(p => ProcessTable.WithEnv("PBM_HOME", box.Home).Contains(p)));
     }
 

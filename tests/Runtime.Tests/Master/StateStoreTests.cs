@@ -17,8 +17,11 @@ public sealed class StateStoreTests : IDisposable
     public void SaveThenLoad_RoundTripsEverySpec()
     {
         var store = new StateStore(Path.Combine(_dir, "apps.json"));
-        store.Save([App("web", 4), App("worker") with { Running = false }]);
-        var loaded = store.Load(out var warning);
+        store.Save(new StateSnapshot(7, [App("web", 4), App("worker") with { Running = false, Placement = new Dictionary<int, string> { [0] = "h1" } }]));
+        var snapshot = store.Load(out var warning);
+        Assert.Equal(7, snapshot.Revision);
+        var loaded = snapshot.Apps;
+        Assert.Equal("h1", loaded.Single(a => a.Spec.Name == "worker").Where[0]);
         Assert.Null(warning);
         Assert.Equal(2, loaded.Count);
         Assert.Equal(4, loaded.Single(a => a.Spec.Name == "web").Spec.Instances);
@@ -30,7 +33,7 @@ public sealed class StateStoreTests : IDisposable
     public void Save_LeavesNoTemporaryFileAndModeIs0600()
     {
         var path = Path.Combine(_dir, "apps.json");
-        new StateStore(path).Save([App("web")]);
+        new StateStore(path).Save(new StateSnapshot(1, [App("web")]));
         Assert.Equal(["apps.json"], Directory.GetFiles(_dir).Select(f => Path.GetFileName(f)!).ToArray());
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
     }
@@ -45,7 +48,7 @@ public sealed class StateStoreTests : IDisposable
         var path = Path.Combine(_dir, "apps.json");
         File.WriteAllText(path, content);
         var loaded = new StateStore(path).Load(out var warning);
-        Assert.Empty(loaded);
+        Assert.Empty(loaded.Apps);
         Assert.Contains("is corrupt", warning);
         var aside = Directory.GetFiles(_dir, "apps.json.corrupt-*").Single();
         Assert.Equal(content, File.ReadAllText(aside));

@@ -85,17 +85,13 @@ export class Api {
   }
 
   /**
-   * The log tail of an app or instance: GET /api/logs (the log bus, when the node has it), else the console's own
-   * file tail GET /api/console/logs, same query and lines. A 404 without an API error means "no such route".
+   * The log tail of an app or instance from the log bus (GET /api/logs, JSON lines): the last lines, then every new
+   * one from every host, on across restarts and scale-ups.
    */
-  async logs(target, signal, onLine) {
+  logs(target, signal, onLine) {
     const query = `?target=${encodeURIComponent(target)}&lines=200&follow=true`;
-    const parse = line => { try { onLine(JSON.parse(line)); } catch { onLine({ message: line, stream: 'out' }); } };
-    try {
-      await this.stream('/api/logs' + query, signal, '\n', parse);
-    } catch (e) {
-      if (!(e instanceof ApiError) || e.status !== 404 || !/^404 /.test(e.message)) throw e;
-      await this.stream('/api/console/logs' + query, signal, '\n', parse);
-    }
+    return this.stream('/api/logs' + query, signal, '\n', line => {
+      try { onLine(JSON.parse(line)); } catch { onLine({ message: line, stream: 'out' }); }
+    });
   }
 }

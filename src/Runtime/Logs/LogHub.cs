@@ -1,0 +1,94 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
+using Pbm.Client.Contracts;
+
+namespace Pbm.Runtime.Logs;
+
+/// <summary>
+/// The node's log bus and log registry. Every <see cref="InstanceLog"/> publishes its lines here (only while someone
+/// follows), registers itself so pbm flush can empty its files, and keeps its drop count here across restarts.
+/// Thread-safe: pipe readers publish, the control API subscribes.
+/// </summary>
+internal sealed class LogHub(string logDir, int followBuffer = 10000)
+{
+    private readonly ConcurrentDictionary<(string App, int Index), LogStats> _stats = new();
+    private readonly ConcurrentDictionary<InstanceLog, byte> _live = new();
+    private readonly object _gate = new();
+    private volatile LogSubscription[] _subscriptions = [];
+
+    public string LogDir { get; } = logDir;
+
+    public bool HasFollowers => _subscriptions.Length > 0;
+
+    public LogStats Stats(string app, int index) => _stats.GetOrAdd((app, index), _ => new LogStats());
+
+    public LogStats? PeekStats(string app, int index) => _stats.TryGetValue((app, index), out var s) ? s : null;
+
+    public string OutPath(string app, int index) => Path.Combine(LogDir, $"{app}-{index}-out.log");
+
+    public string ErrPath(string app, int index) => Path.Combine(LogDir, $"{app}-{index}-err.log");
+
+    public void Register(InstanceLog log) => _live[log] = 0;
+
+    public void Unregister(InstanceLog log) => _live.TryRemove(log, out _);
+
+    public void Publish(LogEntry entry)
+    {
+        foreach (var s in _subscriptions)
+            if (s.Wants(entry.App, entry.Index, entry.Stream)) s.Offer(entry);
+    }
+
+    public LogSubscription Subscribe(string? app, int? index, string? stream)
+    {
+        var s = new LogSubscription(this, app, index, stream, followBuffer);
+        lock (_gate) _subscriptions = [.. _subscriptions, s];
+        return s;
+    }
+
+    internal void Unsubscribe(LogSubscription s)
+    {
+        lock (_gate) _subscriptions = _subscriptions.Where(x => x != s).ToArray();
+    }
+
+    /// <summary>Empties the log files of <paramref name="app"/> (every app when null; one instance when <paramref name="index"/> is set); returns the files emptied.</summary>
+    public int Flush(string? app, int? index)
+    {
+        var count = 0;
+        var live = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var log in _live.Keys)
+        {
+            if ((app is null || log.App == app) && (index is null || log.Index == index))
+            {
+                count += log.Truncate();
+                live.Add(Path.GetFileName(OutPath(log.App, log.Index)));
+                live.Add(Path.GetFileName(ErrPath(log.App, log.Index)));
+            }
+        }
+        if (!Directory.Exists(LogDir)) return 0;
+        var pattern = new Regex(app is null
+            ? @"^(.+)-(\d+)-(out|err)\.log(\.\d+)?$"
+            : "^" + Regex.Escape(app) + @"-(\d+)-(out|err)\.log(\.\d+)?$");
+        foreach (var file in Directory.EnumerateFiles(LogDir))
+        {
+            var m = pattern.Match(Path.GetFileName(file));
+            if (!m.Success) continue;
+            // A live instance's files were emptied by its writer, which owns them.
+            var current = m.Groups[^1].Success ? Path.GetFileNameWithoutExtension(file) : Path.GetFileName(file);
+            if (live.Contains(current)) continue;
+            if (index is not null && app is not null && m.Groups[1].Value != index.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)) continue;
+            try
+            {
+                if (m.Groups[^1].Success) File.Delete(file);
+                else
+                {
+                    using var _ = new FileStream(file, FileMode.Truncate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+                }
+                count++;
+            }
+            catch (IOException)
+            {
+            }
+        }
+        return count;
+    }
+}

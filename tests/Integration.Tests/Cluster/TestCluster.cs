@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using Pbm.Client.Contracts;
+using Pbm.Integration.Tests.Infrastructure;
+
+namespace Pbm.Integration.Tests.Cluster;
+
+/// <summary>
+/// A real multi-process cluster on loopback: a lighthouse (seed, control API on TCP) and N workers, each a
+/// separate pbm process with its own PBM_HOME and ports. Disposing stops every node and every instance.
+/// </summary>
+public sealed class TestCluster : IAsyncDisposable
+{
+    private readonly List<Process> _lighthouses = [];
+
+    private TestCluster(int workers)
+    {
+        SeedPort = Ports.Free();
+        ApiPort = Ports.Free();
+        Lighthouse = new Sandbox();
+        for (var i = 0; i < workers; i++) Workers.Add((new Sandbox(), Ports.Free()));
+    }
+
+    public int SeedPort { get; }
+    public int ApiPort { get; }
+    public Sandbox Lighthouse { get; }
+    public List<(Sandbox Box, int Port)> Workers { get; } = [];
+    public string Token => File.ReadAllText(Path.Combine(Lighthouse.Home, "token")).Trim();
+
+    public static string NodeName(int port) => $"{Environment.MachineName}:{port}";
+
+    public static async Task<TestCluster> StartAsync(int workers)
+    {
+        var cluster = new TestCluster(workers);
+        cluster.StartLighthouse();
+        await Task.WhenAll(cluster.Workers.Select(w => cluster.StartWorkerAsync(w.Box, w.Port)));
+        await Sandbox.EventuallyAsync(() => cluster.HostsAsync(), h => h.Count == workers, $"{workers} hosts to register", TimeSpan.FromSeconds(40));
+        return cluster;
+    }
+
+    public void StartLighthouse()
+    {
+        var psi = new ProcessStartInfo(Path.Combine(Repo.Bin, "pbm-lighthouse"))
+        {
+            UseShellExecute = false, RedirectStandardOutput = false, RedirectStandardError = false,
+        };
+        foreach (var a in new[] { "--home", Lighthouse.Home, "--cluster-port", SeedPort.ToString(), "--api", $"127.0.0.1:{ApiPort}" }) psi.ArgumentList.Add(a);
+        psi.Environment["PBM_HOME"] = Lighthouse.Home;
+        _lighthouses.Add(Process.Start(psi)!);
+    }
+
+    public async Task StartWorkerAsync(Sandbox box, int port)
+    {
+        var r = await box.RunAsync(TimeSpan.FromSeconds(60), "daemon", "--seeds", $"127.0.0.1:{SeedPort}", "--cluster-port", port.ToString());
+        Assert.True(r.ExitCode == 0, $"worker on {port} did not start: {r}");
+    }
+
+    /// <summary>pbm against the lighthouse's TCP API with the token: remote control.</summary>
+    public Task<CliResult> RemoteAsync(params string[] args) =>
+        Lighthouse.RunAsync([.. args, "--endpoint", $"127.0.0.1:{ApiPort}", "--token", Token]);
+
+    public async Task<List<HostInfo>> HostsAsync()
+    {
+        try
+        {
+            var r = await RemoteAsync("hosts", "--json");
+            return r.ExitCode == 0 ? System.Text.Json.JsonSerializer.Deserialize(r.Stdout, PbmJsonContext.Default.ListHostInfo)! : [];
+        }
+        catch (Exception e) when (e is TimeoutException or System.Text.Json.JsonException)
+        {
+            return [];
+        }
+    }
+
+    public async Task<List<InstanceInfo>> InstancesAsync(string app)
+    {
+        var r = await RemoteAsync("list", "--json");
+        if (r.ExitCode != 0) return [];
+        var list = System.Text.Json.JsonSerializer.Deserialize(r.Stdout, PbmJsonContext.Default.ListResult)!;
+        return list.Apps.Where(a => a.Spec.Name == app).SelectMany(a => a.Instances).OrderBy(i => i.Index).ToList();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var (box, _) in Workers)
+        {
+            var pid = Sandbox.DaemonPid(box.Home);
+            if (pid > 0 && ProcessTable.Alive(pid))
+            {
+                try
+                {
+                    Process.GetProcessById(pid).Kill();
+                }
+                catch (ArgumentException)
+                {
+                }
+            }
+        }
+        foreach (var p in _lighthouses)
+        {
+            try
+            {
+                p.Kill(true);
+            }
+            catch (InvalidOperationException)
+            {
+            }
+            p.Dispose();
+        }
+        foreach (var (box, _) in Workers) await box.DisposeAsync();
+        await Lighthouse.DisposeAsync();
+    }
+}
