@@ -45,9 +45,25 @@ public sealed class PbmClient : IDisposable
                 }
             };
         }
+        if (endpoint.Secure && Environment.GetEnvironmentVariable("PBM_CA") is { Length: > 0 } caFile)
+        {
+            // Trust exactly this CA (or self-signed certificate) for the API, as well as the system store.
+            var ca = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(caFile);
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+            {
+                if (errors == System.Net.Security.SslPolicyErrors.None) return true;
+                if (certificate is null || (errors & System.Net.Security.SslPolicyErrors.RemoteCertificateNameMismatch) != 0) return false;
+                using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+                chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(ca);
+                chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+                return chain.Build(new System.Security.Cryptography.X509Certificates.X509Certificate2(certificate));
+            };
+        }
         _http = new HttpClient(handler)
         {
-            BaseAddress = endpoint.IsLocal ? new Uri("http://pbm.local/") : new Uri($"http://{endpoint.Host}:{endpoint.Port}/"),
+            BaseAddress = endpoint.IsLocal ? new Uri("http://pbm.local/")
+                : new Uri($"{(endpoint.Secure ? "https" : "http")}://{endpoint.Host}:{endpoint.Port}/"),
             Timeout = timeout ?? Timeout.InfiniteTimeSpan,
         };
         _http.DefaultRequestVersion = HttpVersion.Version11;

@@ -10,6 +10,9 @@ public sealed record PbmEndpoint
     public int Port { get; private init; }
     public string? Token { get; private init; }
 
+    /// <summary>True for https://HOST:PORT: the API is reached over TLS.</summary>
+    public bool Secure { get; private init; }
+
     public bool IsLocal => SocketPath is not null;
 
     public static PbmEndpoint Local(string socketPath) => new() { SocketPath = socketPath };
@@ -18,7 +21,13 @@ public sealed record PbmEndpoint
     public static PbmEndpoint Tcp(string hostPort, string? token)
     {
         var text = hostPort.Trim();
+        var secure = false;
         if (text.StartsWith("http://", StringComparison.OrdinalIgnoreCase)) text = text[7..];
+        else if (text.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        {
+            text = text[8..];
+            secure = true;
+        }
         text = text.TrimEnd('/');
         var colon = text.LastIndexOf(':');
         var host = colon > 0 ? text[..colon] : text;
@@ -26,8 +35,8 @@ public sealed record PbmEndpoint
         if (colon > 0 && (!int.TryParse(text[(colon + 1)..], out port) || port is <= 0 or > 65535))
             throw new PbmException($"invalid endpoint '{hostPort}': expected HOST:PORT");
         if (host.Length == 0) throw new PbmException($"invalid endpoint '{hostPort}': expected HOST:PORT");
-        return new PbmEndpoint { Host = host, Port = port, Token = token };
+        return new PbmEndpoint { Host = host, Port = port, Token = token, Secure = secure };
     }
 
-    public override string ToString() => IsLocal ? $"unix:{SocketPath}" : $"{Host}:{Port}";
+    public override string ToString() => IsLocal ? $"unix:{SocketPath}" : Secure ? $"https://{Host}:{Port}" : $"{Host}:{Port}";
 }

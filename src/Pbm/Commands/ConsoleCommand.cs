@@ -16,6 +16,7 @@ internal static class ConsoleCommand
         if (c.Args.Positionals.Count > 0) throw new Cli.UsageException($"unexpected argument '{c.Args.Positionals[0]}' for pbm console");
         string address;
         string? token;
+        bool secure;
         if (c.Endpoint.IsLocal)
         {
             var ping = await c.CallAsync(cl => cl.PingAsync());
@@ -27,14 +28,16 @@ internal static class ConsoleCommand
             var host = endpoint.Host is "0.0.0.0" or "::" or "[::]" or "*" ? "127.0.0.1" : endpoint.Host!;
             address = $"{(host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('[') ? $"[{host}]" : host)}:{endpoint.Port}";
             token = TokenFile.TryRead(c.Home.TokenFile);
+            secure = endpoint.Secure;
         }
         else
         {
             await c.CallAsync(cl => cl.PingAsync()); // a wrong endpoint or token fails here, in words
             address = $"{c.Endpoint.Host}:{c.Endpoint.Port}";
             token = c.Endpoint.Token;
+            secure = c.Endpoint.Secure;
         }
-        var url = $"http://{address}/" + (string.IsNullOrEmpty(token) ? "" : "?token=" + Uri.EscapeDataString(token));
+        var url = $"{(secure ? "https" : "http")}://{address}/" + (string.IsNullOrEmpty(token) ? "" : "?token=" + Uri.EscapeDataString(token));
         if (c.Json)
             Console.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, string> { ["url"] = url }, PbmJsonContext.Indented.DictionaryStringString));
         else

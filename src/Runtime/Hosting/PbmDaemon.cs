@@ -113,8 +113,13 @@ public static class PbmDaemon
             if (api is not null)
             {
                 var endpoint = PbmEndpoint.Tcp(api, null);
-                if (endpoint.Host is "localhost") k.ListenLocalhost(endpoint.Port);
-                else k.Listen(IPAddress.Parse(endpoint.Host!), endpoint.Port);
+                var certificate = ApiCertificate.Load(config);
+                void Tls(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions o)
+                {
+                    if (certificate is not null) o.UseHttps(certificate);
+                }
+                if (endpoint.Host is "localhost") k.ListenLocalhost(endpoint.Port, Tls);
+                else k.Listen(IPAddress.Parse(endpoint.Host!), endpoint.Port, Tls);
             }
         });
         builder.Services.AddSingleton(settings);
@@ -123,7 +128,11 @@ public static class PbmDaemon
         builder.Services.AddSingleton(logHub);
         builder.Services.AddSingleton(metrics);
         builder.Services.AddSingleton(gateway);
-        var info = new DaemonInfo(home, DateTimeOffset.UtcNow, typeof(PbmDaemon).Assembly.GetName().Version?.ToString(3) ?? "0.0.0") { Api = api };
+        var info = new DaemonInfo(home, DateTimeOffset.UtcNow, typeof(PbmDaemon).Assembly.GetName().Version?.ToString(3) ?? "0.0.0")
+        {
+            Api = api is null || api.Contains("://", StringComparison.Ordinal) ? api
+                : config.GetString("pbm.api.tls.certificate", "") is { Length: > 0 } ? "https://" + api : api,
+        };
         builder.Services.AddSingleton(info);
         builder.Services.AddAkka("pbm", (akka, _) =>
         {

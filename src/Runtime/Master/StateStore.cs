@@ -30,7 +30,21 @@ internal sealed class StateStore(string path)
         }
     }
 
-    public void Save(StateSnapshot snapshot) => AtomicFile.WriteAllBytes(Path, Serialize(snapshot));
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> Written = new();
+
+    /// <summary>
+    /// Writes the snapshot unless a newer revision was already written to this file by this process (the master
+    /// and the state replica on its node both write it; the file must never go back to an older revision).
+    /// </summary>
+    public void Save(StateSnapshot snapshot)
+    {
+        lock (Written)
+        {
+            if (snapshot.Revision > 0 && Written.TryGetValue(Path, out var last) && last > snapshot.Revision) return;
+            AtomicFile.WriteAllBytes(Path, Serialize(snapshot));
+            Written[Path] = snapshot.Revision;
+        }
+    }
 
     public static StateSnapshot Read(string path) => Parse(File.ReadAllBytes(path));
 

@@ -53,3 +53,36 @@ public sealed class TcpApiTests
         Assert.Contains("no daemon answers at 127.0.0.1:", r.Stderr);
     }
 }
+
+public sealed class TlsApiTests
+{
+    [Fact]
+    public async Task TlsApi_ServesHttpsWithTheConfiguredCertificate_TrustedThroughPbmCa()
+    {
+        await using var box = new Sandbox();
+        var cert = Path.Combine(box.Work, "api.pem");
+        var key = Path.Combine(box.Work, "api.key");
+        var openssl = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("openssl",
+            ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+             "-keyout", key, "-out", cert]) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+        await openssl.WaitForExitAsync();
+        Assert.Equal(0, openssl.ExitCode);
+        await File.WriteAllTextAsync(Path.Combine(box.Home, "pbm.hocon"), $"pbm.api.tls {{ certificate = \"{cert}\", key = \"{key}\" }}\n");
+        var port = Ports.Free();
+        await box.OkAsync("daemon", "--api", $"127.0.0.1:{port}");
+        await box.OkAsync("start", Repo.App("idle.js"));
+        var token = (await File.ReadAllTextAsync(Path.Combine(box.Home, "token"))).Trim();
+
+        box.Env["PBM_CA"] = cert;
+        var ok = await box.RunAsync("list", "--endpoint", $"https://127.0.0.1:{port}", "--token", token);
+        Assert.True(ok.ExitCode == 0, ok.ToString());
+        Assert.Contains("idle:0", ok.Stdout);
+
+        box.Env.Remove("PBM_CA");
+        var untrusted = await box.RunAsync("list", "--endpoint", $"https://127.0.0.1:{port}", "--token", token);
+        Assert.Equal(1, untrusted.ExitCode);
+        Assert.Contains("SSL", untrusted.Stderr);
+        var plain = await box.RunAsync("list", "--endpoint", $"127.0.0.1:{port}", "--token", token);
+        Assert.Equal(1, plain.ExitCode);
+    }
+}

@@ -64,6 +64,32 @@ public sealed class ConsoleApiTests
     }
 
     [Fact]
+    public async Task PbmConsole_WithTls_PrintsAnHttpsLink_WhereThePageIsServed()
+    {
+        await using var box = new Sandbox();
+        var cert = Path.Combine(box.Work, "api.pem");
+        var key = Path.Combine(box.Work, "api.key");
+        using (var openssl = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("openssl",
+                   ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", key, "-out", cert]) { RedirectStandardError = true, RedirectStandardOutput = true })!)
+        {
+            await openssl.WaitForExitAsync();
+            Assert.Equal(0, openssl.ExitCode);
+        }
+        await File.WriteAllTextAsync(Path.Combine(box.Home, "pbm.hocon"), $"pbm.api.tls {{ certificate = \"{cert}\", key = \"{key}\" }}\n");
+        var port = Ports.Free();
+        await box.OkAsync("daemon", "--api", $"127.0.0.1:{port}");
+        var token = (await File.ReadAllTextAsync(Path.Combine(box.Home, "token"))).Trim();
+        Assert.Contains($"https://127.0.0.1:{port}/?token={token}", await box.OkAsync("console"));
+
+        var thumbprint = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(cert).Thumbprint;
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, c, _, _) => c?.Thumbprint == thumbprint };
+        using var http = new HttpClient(handler);
+        var page = await http.GetStringAsync($"https://127.0.0.1:{port}/");
+        Assert.Contains("<title>pbm console</title>", page);
+    }
+
+    [Fact]
     public async Task PbmConsole_WithoutTcp_SaysHowToTurnItOn()
     {
         await using var box = new Sandbox();
