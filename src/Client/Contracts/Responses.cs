@@ -16,6 +16,8 @@ public sealed record PingResult
     public required string Home { get; init; }
     /// <summary>Problems found at start (a corrupt state file kept aside, orphans reaped...).</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
+    /// <summary>The control API's TCP address, where the web console is served: HOST:PORT, or https://HOST:PORT with TLS; null when TCP is off.</summary>
+    public string? Api { get; init; }
 }
 
 /// <summary>Answer of GET /api/apps.</summary>

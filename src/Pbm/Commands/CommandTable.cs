@@ -92,6 +92,7 @@ internal static class CommandTable
         ["cluster"] = ([new("address", true, "member address (akka.tcp://pbm@HOST:PORT or HOST:PORT)", "-a")],
             "cluster show|status|leader|join|leave|down|down-unreachable|tail [-a ADDR]", "cluster membership, as Petabridge.Cmd's cluster palette"),
         ["hosts"] = ([], "hosts", "host agents with their load and instance counts"),
+        ["console"] = ([], "console", "print the web console's link (logs in with the token)"),
         ["actor"] = ([new("depth", true, "levels to show (default 4)", "-d")], "actor hierarchy [-d N]", "the actors of the answering node"),
         ["palettes"] = ([], "palettes", "command palettes services registered in the cluster (pbm PALETTE --help)"),
         ["events"] = ([], "events", "stream app, instance and cluster events until Ctrl+C"),

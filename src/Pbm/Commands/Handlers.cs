@@ -34,6 +34,7 @@ internal static class Handlers
         "daemon" => DaemonAsync(c),
         "cluster" => ClusterCommands.RunAsync(c),
         "hosts" => ClusterCommands.HostsAsync(c),
+        "console" => ConsoleCommand.RunAsync(c),
         "actor" => ClusterCommands.ActorsAsync(c),
         "env" => EnvCommand.RunAsync(c),
         "pid" => PidCommand.RunAsync(c),

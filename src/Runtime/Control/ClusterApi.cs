@@ -86,7 +86,7 @@ internal static class ClusterApi
         });
     }
 
-    private static ClusterInfo Snapshot(ActorSystem system)
+    internal static ClusterInfo Snapshot(ActorSystem system)
     {
         var cluster = Cluster.Get(system);
         var state = cluster.State;

@@ -32,7 +32,7 @@ internal static class ControlApi
             return Json(new PingResult
             {
                 Pid = Environment.ProcessId, Version = info.Version, Node = settings.NodeName,
-                StartedAt = info.StartedAt, Home = info.Home.Root, Warnings = readiness.Warnings,
+                StartedAt = info.StartedAt, Home = info.Home.Root, Warnings = readiness.Warnings, Api = info.Api,
             }, PbmJsonContext.Default.PingResult);
         });
         api.MapGet("/api/apps", (ActorRegistry r, PbmSettings s) => Send(r, s, GetApps.Instance, s.AskTimeout + TimeSpan.FromSeconds(5)));

@@ -14,6 +14,7 @@ using Pbm.Runtime.Control;
 using Pbm.Runtime.Logs;
 using Pbm.Runtime.Processes;
 using Pbm.Runtime.Supervision;
+using Pbm.Runtime.WebConsole;
 
 namespace Pbm.Runtime.Hosting;
 
@@ -127,7 +128,11 @@ public static class PbmDaemon
         builder.Services.AddSingleton(logHub);
         builder.Services.AddSingleton(metrics);
         builder.Services.AddSingleton(gateway);
-        var info = new DaemonInfo(home, DateTimeOffset.UtcNow, typeof(PbmDaemon).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
+        var info = new DaemonInfo(home, DateTimeOffset.UtcNow, typeof(PbmDaemon).Assembly.GetName().Version?.ToString(3) ?? "0.0.0")
+        {
+            Api = api is null || api.Contains("://", StringComparison.Ordinal) ? api
+                : config.GetString("pbm.api.tls.certificate", "") is { Length: > 0 } ? "https://" + api : api,
+        };
         builder.Services.AddSingleton(info);
         builder.Services.AddAkka("pbm", (akka, _) =>
         {
@@ -144,6 +149,7 @@ public static class PbmDaemon
         });
 
         var app = builder.Build();
+        app.UseWebConsole(info);
         app.UseMiddleware<ApiTokenMiddleware>(token);
         ControlApi.Map(app, info);
         ClusterApi.Map(app);

@@ -1,0 +1,115 @@
+using System.Collections;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Akka.Actor;
+using Akka.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Pbm.Client;
+using Pbm.Client.Contracts;
+using Pbm.Client.Specs;
+using Pbm.Runtime.Hosting;
+using static Pbm.Runtime.Messages.MasterProtocol;
+
+namespace Pbm.Runtime.WebConsole;
+
+/// <summary>
+/// The two console actions that need the node's file system: the CLI resolves a start's script and a deploy's
+/// directory on the user's machine, but a browser cannot, so these resolve them here, on the node that serves the
+/// API, with its environment (what `pbm start` / `pbm deploy` would do if run on that node). Every other action
+/// of the console is the plain control API.
+/// </summary>
+internal static class ConsoleActions
+{
+    public static void Map(IEndpointRouteBuilder api)
+    {
+        api.MapPost("/api/console/start", async (HttpRequest request, ActorRegistry registry) =>
+        {
+            var body = await ReadAsync(request, ConsoleJsonContext.Default.ConsoleStartRequest);
+            if (body is null || string.IsNullOrWhiteSpace(body.Script)) return Error("missing script: a path on the node, or a command on its PATH", 400);
+            AppSpec spec;
+            try
+            {
+                spec = AppSpecResolver.Resolve(new StartOptions
+                {
+                    Target = body.Script.Trim(),
+                    Name = string.IsNullOrWhiteSpace(body.Name) ? null : body.Name.Trim(),
+                    Instances = string.IsNullOrWhiteSpace(body.Instances) ? null : body.Instances.Trim(),
+                    Port = body.Port,
+                    Cwd = string.IsNullOrWhiteSpace(body.Cwd) ? null : body.Cwd.Trim(),
+                    Env = body.Env ?? [],
+                    Args = body.Args ?? [],
+                    CallerCwd = Environment.CurrentDirectory,
+                    CallerEnv = Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
+                        .ToDictionary(e => (string)e.Key, e => (string?)e.Value ?? ""),
+                });
+            }
+            catch (PbmException e)
+            {
+                return Error(e.Message, 400);
+            }
+            return await SendAsync(registry, new StartApp(spec), TimeSpan.FromMinutes(5));
+        });
+
+        api.MapPost("/api/console/deploy", async (HttpRequest request, ActorRegistry registry) =>
+        {
+            var body = await ReadAsync(request, ConsoleJsonContext.Default.ConsoleDeployRequest);
+            if (body is null || string.IsNullOrWhiteSpace(body.App)) return Error("missing app", 400);
+            if (string.IsNullOrWhiteSpace(body.Path)) return Error("missing path: the directory of the new version on the node", 400);
+            var dir = System.IO.Path.GetFullPath(body.Path.Trim());
+            if (!Directory.Exists(dir)) return Error($"{body.Path}: no such directory on {Environment.MachineName}", 400);
+            var master = await registry.GetAsync<MasterKey>();
+            object current;
+            try
+            {
+                current = await master.Ask<object>(new GetApp(body.App), TimeSpan.FromSeconds(30));
+            }
+            catch (AskTimeoutException)
+            {
+                return Error("the master did not answer in time", 504);
+            }
+            if (current is Failed f) return Error(f.Error, f.Status);
+            if (current is not AppInfo app) return Error($"unexpected answer {current.GetType().Name}", 500);
+            var spec = DeploySpec.Rebase(app.Spec, dir);
+            if (!File.Exists(spec.Script)) return Error($"{dir} has no {System.IO.Path.GetRelativePath(dir, spec.Script)} (the app runs {app.Spec.Script})", 400);
+            return await SendAsync(registry, new Messages.MasterProtocol.Deploy(spec, Math.Max(1, body.Parallel)), TimeSpan.FromHours(1));
+        });
+    }
+
+    private static async Task<IResult> SendAsync(ActorRegistry registry, ICommand command, TimeSpan timeout)
+    {
+        object answer;
+        try
+        {
+            var master = await registry.GetAsync<MasterKey>();
+            answer = await master.Ask<object>(command, timeout);
+        }
+        catch (AskTimeoutException)
+        {
+            return Error("the master did not answer in time", 504);
+        }
+        return answer switch
+        {
+            Failed f => Error(f.Error, f.Status),
+            OperationResult o => Results.Json(o, PbmJsonContext.Default.OperationResult),
+            Status.Failure sf => Error(sf.Cause.Message, 500),
+            _ => Error($"unexpected answer {answer.GetType().Name}", 500),
+        };
+    }
+
+    private static async Task<T?> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> info) where T : class
+    {
+        try
+        {
+            return await JsonSerializer.DeserializeAsync(request.Body, info);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    internal static IResult Error(string message, int status) =>
+        Results.Json(new ApiError(message), PbmJsonContext.Default.ApiError, statusCode: status);
+}
