@@ -6,6 +6,8 @@ public static class InstanceStatus
     public const string Launching = "launching";
     /// <summary>No host can run it right now (none registered, or none allowed by --hosts / --max-per-host).</summary>
     public const string Pending = "pending";
+    /// <summary>Placed on a host that did not answer the list (dying or cut off); the master decides once it is downed.</summary>
+    public const string Unknown = "unknown";
     public const string Online = "online";
     public const string WaitingRestart = "waiting-restart";
     public const string Stopping = "stopping";

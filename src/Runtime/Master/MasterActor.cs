@@ -369,7 +369,7 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
         var timeout = _settings.AskTimeout;
         Task.WhenAll(tasks).ContinueWith(async t =>
         {
-            var (instances, _) = await CollectAsync(hosts, app, timeout).ConfigureAwait(false);
+            var (instances, _, _) = await CollectAsync(hosts, app, timeout).ConfigureAwait(false);
             if (t.IsFaulted)
             {
                 var cause = t.Exception!.GetBaseException();
@@ -386,22 +386,26 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
         var records = _apps.Values.OrderBy(a => a.Spec.Name).ToList();
         var warnings = _warnings.ToList();
         var rollouts = new Dictionary<string, RolloutInfo>(_rollouts);
-        CollectAsync(_hosts.Values.ToList(), app, _settings.AskTimeout)
-            .ContinueWith(t => new ListResult(records.Select(r => ToInfoSnapshot(r, t.Result.Instances, rollouts)).ToList(), warnings) { Hosts = t.Result.Hosts })
+        CollectAsync(_hosts.Values.ToList(), app, ListTimeout)
+            .ContinueWith(t => new ListResult(records.Select(r => ToInfoSnapshot(r, t.Result.Instances, rollouts, t.Result.Answered)).ToList(), warnings) { Hosts = t.Result.Hosts })
             .PipeTo(Sender);
     }
+
+    /// <summary>A list must answer while a host is dying: a host that says nothing within this is shown as unknown.</summary>
+    private TimeSpan ListTimeout => _settings.AskTimeout < TimeSpan.FromSeconds(5) ? _settings.AskTimeout : TimeSpan.FromSeconds(5);
 
     private void ReplyApp(string app)
     {
         var record = _apps[app];
         var rollouts = new Dictionary<string, RolloutInfo>(_rollouts);
-        CollectAsync(_hosts.Values.ToList(), app, _settings.AskTimeout)
-            .ContinueWith(t => ToInfoSnapshot(record, t.Result.Instances, rollouts) with { Hosts = t.Result.Hosts })
+        CollectAsync(_hosts.Values.ToList(), app, ListTimeout)
+            .ContinueWith(t => ToInfoSnapshot(record, t.Result.Instances, rollouts, t.Result.Answered) with { Hosts = t.Result.Hosts })
             .PipeTo(Sender);
     }
 
     // Runs on a continuation thread: it must only read the snapshot it is given, never the actor's fields.
-    private static AppInfo ToInfoSnapshot(AppRecord record, IReadOnlyList<InstanceInfo> all, IReadOnlyDictionary<string, RolloutInfo> rollouts) => new()
+    private static AppInfo ToInfoSnapshot(AppRecord record, IReadOnlyList<InstanceInfo> all, IReadOnlyDictionary<string, RolloutInfo> rollouts,
+        IReadOnlySet<string>? answered = null) => new()
     {
         Spec = record.Spec,
         Running = record.Running,
@@ -411,12 +415,20 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
                 Id = $"{record.Spec.Name}:{i}", App = record.Spec.Name, Index = i, Host = "-", Status = InstanceStatus.Pending,
                 Reason = "no host can run it: none registered, or none allowed by --hosts / --max-per-host", Version = record.Spec.Version,
             }))
+            // Placed on a host that did not answer (dying, partitioned): shown, not silently left out.
+            .Concat(answered is null ? [] : record.Where
+                .Where(kv => !answered.Contains(kv.Value) && !all.Any(i => i.App == record.Spec.Name && i.Index == kv.Key))
+                .Select(kv => new InstanceInfo
+                {
+                    Id = $"{record.Spec.Name}:{kv.Key}", App = record.Spec.Name, Index = kv.Key, Host = kv.Value, Status = InstanceStatus.Unknown,
+                    Reason = $"host {kv.Value} did not answer", Version = record.Spec.Version,
+                }))
             .OrderBy(i => i.Index).ThenBy(i => i.Status == InstanceStatus.Disconnected).ToList(),
         Rollout = rollouts.GetValueOrDefault(record.Spec.Name),
         PreviousVersion = record.Previous?.Version,
     };
 
-    private static async Task<(IReadOnlyList<InstanceInfo> Instances, IReadOnlyList<HostStats> Hosts)> CollectAsync(IReadOnlyList<IActorRef> hosts, string? app, TimeSpan timeout)
+    private static async Task<(IReadOnlyList<InstanceInfo> Instances, IReadOnlyList<HostStats> Hosts, IReadOnlySet<string> Answered)> CollectAsync(IReadOnlyList<IActorRef> hosts, string? app, TimeSpan timeout)
     {
         var asks = hosts.Select(h => h.Ask<HostInstances>(new ListInstances(app), timeout)).ToList();
         try
@@ -428,7 +440,8 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
             // An unreachable host contributes nothing; the others still answer.
         }
         var answered = asks.Where(a => a.IsCompletedSuccessfully).Select(a => a.Result).ToList();
-        return (answered.SelectMany(a => a.Instances).ToList(), answered.Where(a => a.Stats is not null).Select(a => a.Stats!).ToList());
+        return (answered.SelectMany(a => a.Instances).ToList(), answered.Where(a => a.Stats is not null).Select(a => a.Stats!).ToList(),
+            answered.Select(a => a.Node).ToHashSet(StringComparer.Ordinal));
     }
 
     /// <summary>
