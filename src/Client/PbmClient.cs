@@ -210,42 +210,9 @@ public sealed class PbmClient : IDisposable
         if (target is not null) query.Append("&target=").Append(Uri.EscapeDataString(target));
         if (stream is not null) query.Append("&stream=").Append(stream);
         if (follow) query.Append("&follow=true");
-        using var request = new HttpRequestMessage(HttpMethod.Get, query.ToString());
-        HttpResponseMessage response;
-        try
+        await foreach (var line in LinesAsync(query.ToString(), ct).ConfigureAwait(false))
         {
-            // Headers only: the body streams for as long as the caller follows (HttpClient.Timeout stops at the headers).
-            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
-        }
-        catch (HttpRequestException e) when (IsUnreachable(e) || (Endpoint.IsLocal && e.StatusCode is null))
-        {
-            throw new DaemonUnreachableException($"no daemon answers at {Endpoint}", e);
-        }
-        using (response)
-        {
-            if (!response.IsSuccessStatusCode)
-            {
-                var bytes = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
-                throw Failure(response, bytes);
-            }
-            await using var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
-            using var reader = new StreamReader(body, Encoding.UTF8);
-            while (true)
-            {
-                string? line;
-                try
-                {
-                    line = await reader.ReadLineAsync(ct).ConfigureAwait(false);
-                }
-                catch (IOException) when (!ct.IsCancellationRequested)
-                {
-                    throw new PbmException($"lost the daemon at {Endpoint}");
-                }
-                if (line is null) yield break;
-                if (line.Length == 0) continue;
-                var entry = JsonSerializer.Deserialize(line, Json.LogEntry);
-                if (entry is not null) yield return entry;
-            }
+            if (JsonSerializer.Deserialize(line, Json.LogEntry) is { } entry) yield return entry;
         }
     }
 

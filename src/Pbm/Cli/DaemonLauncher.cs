@@ -88,6 +88,20 @@ internal static partial class DaemonLauncher
     public static bool DaemonAlive(PbmHome home, out int pid)
     {
         pid = 0;
-        return File.Exists(home.DaemonPidFile) && int.TryParse(File.ReadAllText(home.DaemonPidFile).Trim(), out pid) && Directory.Exists($"/proc/{pid}");
+        return File.Exists(home.DaemonPidFile) && int.TryParse(File.ReadAllText(home.DaemonPidFile).Trim(), out pid) && ProcessAlive(pid);
+    }
+
+    /// <summary>True while <paramref name="pid"/> runs (a zombie awaiting its parent does not count).</summary>
+    public static bool ProcessAlive(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..][0] is not ('Z' or 'X');
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 }

@@ -144,12 +144,8 @@ internal static class Handlers
         var parallel = ParallelOf(c);
         var current = (await c.CallAsync(cl => cl.ShowAsync(app))).Spec;
         // The new version is the same app from another directory: paths under the old cwd move to the new one.
-        string Rebase(string p) => p.StartsWith(current.Cwd.TrimEnd('/') + "/", StringComparison.Ordinal)
-            ? Path.Combine(dir, Path.GetRelativePath(current.Cwd, p))
-            : p;
-        var script = Rebase(current.Script);
-        if (!File.Exists(script)) throw new PbmException($"{dir} has no {Path.GetRelativePath(dir, script)} (the app runs {current.Script})");
-        var spec = current with { Cwd = dir, Script = script, Args = current.Args.Select(Rebase).ToList(), Command = Rebase(current.Command) };
+        var spec = DeploySpec.Rebase(current, dir);
+        if (!File.Exists(spec.Script)) throw new PbmException($"{dir} has no {Path.GetRelativePath(dir, spec.Script)} (the app runs {current.Script})");
         if (!c.Json && !Console.IsErrorRedirected) await Console.Error.WriteLineAsync($"[pbm] deploying {dir} as {app} v{current.Version + 1}...");
         var result = await c.CallAsync(cl => cl.DeployAsync(app, spec, parallel));
         return Print(c, result);
@@ -187,23 +183,10 @@ internal static class Handlers
         // The answer comes once every app is down; wait for the process itself to be gone too.
         // (by its pid: the daemon removes its pid file before the runtime has finished exiting).
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (daemonPid > 0 && ProcessAlive(daemonPid) && DateTime.UtcNow < deadline) await Task.Delay(20);
+        while (daemonPid > 0 && DaemonLauncher.ProcessAlive(daemonPid) && DateTime.UtcNow < deadline) await Task.Delay(20);
         if (c.Json) Console.Out.WriteLine(JsonSerializer.Serialize(result, PbmJsonContext.Indented.OperationResult));
         else Console.Out.WriteLine($"{result.Message}; daemon stopped");
         return 0;
-    }
-
-    private static bool ProcessAlive(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[(stat.LastIndexOf(')') + 2)..][0] is not ('Z' or 'X');
-        }
-        catch (IOException)
-        {
-            return false;
-        }
     }
 
     private static async Task<int> ReapAsync(Context c)

@@ -131,14 +131,14 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
                 slot.Reason = decision.Reason;
                 _log.Info("{0}:{1} not restarted: {2}", _spec.Name, e.Index, decision.Reason);
                 slot.Record($"not restarted: {decision.Reason}", Keep);
-                Self.Tell(new AwaitLaunch([], ActorRefs.Nobody));
+                Settle();
                 return Directive.Stop;
             default:
                 slot.Status = InstanceStatus.Errored;
                 slot.Reason = decision.Reason;
                 _log.Warning("{0}:{1} errored: {2}; last exit code {3}", _spec.Name, e.Index, decision.Reason, e.Exit.Code);
                 slot.Record($"errored: {decision.Reason}", Keep);
-                Self.Tell(new AwaitLaunch([], ActorRefs.Nobody));
+                Settle();
                 return Directive.Stop;
         }
     }

@@ -137,14 +137,21 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
     {
         var node = _settings.NodeName;
         var address = Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString();
-        var targets = _apps.Values.ToList();
-        var tasks = targets.Select(s => s.Ask<SupervisorProtocol.Instances>(SupervisorProtocol.GetInstances.Instance, _settings.AskTimeout)).ToList();
-        Task.WhenAll(tasks).ContinueWith(t =>
+        var metrics = _metrics;
+        InstancesAsync(_apps.Values).ContinueWith(t =>
         {
-            var all = t.IsCompletedSuccessfully ? t.Result.SelectMany(i => i.List).ToList() : [];
-            var (load1, total, available) = HostLoad.Read();
-            return new HostReport(new HostInfo(node, address, all.Count, all.Count(i => i.Status == InstanceStatus.Online), load1, total, available, Environment.ProcessorCount));
+            var all = t.Result;
+            var host = metrics.Host;
+            return new HostReport(new HostInfo(node, address, all.Count, all.Count(i => i.Status == InstanceStatus.Online),
+                host?.Load1 ?? 0, host?.MemoryTotal ?? 0, host?.MemoryAvailable ?? 0, host?.Cores ?? Environment.ProcessorCount));
         }).PipeTo(Sender);
+    }
+
+    /// <summary>The instances of these supervisors; one that does not answer in time contributes nothing.</summary>
+    private Task<List<InstanceInfo>> InstancesAsync(IEnumerable<IActorRef> supervisors)
+    {
+        var tasks = supervisors.Select(s => s.Ask<SupervisorProtocol.Instances>(SupervisorProtocol.GetInstances.Instance, _settings.AskTimeout)).ToList();
+        return Task.WhenAll(tasks).ContinueWith(_ => tasks.Where(x => x.IsCompletedSuccessfully).SelectMany(x => x.Result.List).ToList());
     }
 
     /// <summary>The app's watch and cron schedule run while it should run here; a new spec version gets new ones.</summary>
@@ -225,14 +232,7 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
         var node = _settings.NodeName;
         var metrics = _metrics;
         var targets = m.App is null ? _apps.Values.ToList() : _apps.TryGetValue(m.App, out var one) ? [one] : [];
-        var tasks = targets.Select(s => s.Ask<SupervisorProtocol.Instances>(SupervisorProtocol.GetInstances.Instance, _settings.AskTimeout)).ToList();
-        Task.WhenAll(tasks).ContinueWith(t =>
-        {
-            var list = t.IsCompletedSuccessfully
-                ? t.Result.SelectMany(i => i.List).ToList()
-                : tasks.Where(x => x.IsCompletedSuccessfully).SelectMany(x => x.Result.List).ToList();
-            return new HostInstances(node, list, metrics.Host);
-        }).PipeTo(Sender);
+        InstancesAsync(targets).ContinueWith(t => new HostInstances(node, t.Result, metrics.Host)).PipeTo(Sender);
     }
 
     /// <summary>Stop every instance on this host gracefully (daemon shutdown); desired state is kept.</summary>
