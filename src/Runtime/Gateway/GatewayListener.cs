@@ -36,7 +36,7 @@ internal sealed class GatewayListener : IAsyncDisposable
 
     public static async Task<GatewayListener> StartAsync(int port, GatewaySettings settings, Metrics.GatewayMetrics metrics)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateSlimBuilder(Hosting.PbmWebHost.Options());
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k =>
         {

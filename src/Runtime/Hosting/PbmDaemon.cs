@@ -101,7 +101,7 @@ public static class PbmDaemon
         var token = TokenFile.ReadOrCreate(home.TokenFile);
 
         await using var gateway = new Gateway.PbmGateway(Gateway.GatewaySettings.From(config), fileLog.CreateLogger("Gateway"));
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        var builder = WebApplication.CreateSlimBuilder(PbmWebHost.Options());
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(fileLog);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);

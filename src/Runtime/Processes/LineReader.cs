@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace Pbm.Runtime.Processes;
@@ -9,33 +10,57 @@ namespace Pbm.Runtime.Processes;
 internal static class LineReader
 {
     public const int MaxLine = 64 * 1024;
+    private const int SmallChunk = 512;
+    private const int LargeChunk = 16 * 1024;
 
     public static async Task PumpAsync(Stream stream, Func<string, ValueTask> onLine)
     {
+        // An idle instance must not pin big buffers: 200 sleeping instances held 200 x 2 x 48 KB waiting in a read
+        // (a zero-byte read does not wait on a PipeStream). So the wait is made with a small buffer, and only a
+        // read that fills it switches to a pooled large one, given back as soon as the app goes quiet again.
         var decoder = Encoding.UTF8.GetDecoder();
-        var bytes = new byte[16 * 1024];
-        var chars = new char[Encoding.UTF8.GetMaxCharCount(bytes.Length)];
         var pending = new StringBuilder();
+        var small = new byte[SmallChunk];
+        byte[]? large = null;
         try
         {
             while (true)
             {
+                var bytes = large ?? small;
                 var n = await stream.ReadAsync(bytes).ConfigureAwait(false);
                 if (n == 0) break;
-                var count = decoder.GetChars(bytes, 0, n, chars, 0);
-                var start = 0;
-                for (var i = 0; i < count; i++)
+                var chars = ArrayPool<char>.Shared.Rent(Encoding.UTF8.GetMaxCharCount(n));
+                try
                 {
-                    if (chars[i] != '\n') continue;
-                    pending.Append(chars, start, i - start);
-                    await EmitAsync(pending, onLine).ConfigureAwait(false);
-                    start = i + 1;
+                    var count = decoder.GetChars(bytes, 0, n, chars, 0);
+                    var start = 0;
+                    for (var i = 0; i < count; i++)
+                    {
+                        if (chars[i] != '\n') continue;
+                        pending.Append(chars, start, i - start);
+                        await EmitAsync(pending, onLine).ConfigureAwait(false);
+                        start = i + 1;
+                    }
+                    pending.Append(chars, start, count - start);
                 }
-                pending.Append(chars, start, count - start);
+                finally
+                {
+                    ArrayPool<char>.Shared.Return(chars);
+                }
                 while (pending.Length >= MaxLine)
                 {
                     await onLine(pending.ToString(0, MaxLine)).ConfigureAwait(false);
                     pending.Remove(0, MaxLine);
+                }
+                if (pending.Capacity > 2 * MaxLine) pending.Capacity = Math.Max(pending.Length, 256);
+                if (large is null && n == small.Length)
+                {
+                    large = ArrayPool<byte>.Shared.Rent(LargeChunk);
+                }
+                else if (large is not null && n < SmallChunk)
+                {
+                    ArrayPool<byte>.Shared.Return(large);
+                    large = null;
                 }
             }
         }
@@ -45,6 +70,10 @@ internal static class LineReader
         }
         catch (ObjectDisposedException)
         {
+        }
+        finally
+        {
+            if (large is not null) ArrayPool<byte>.Shared.Return(large);
         }
         if (pending.Length > 0) await EmitAsync(pending, onLine).ConfigureAwait(false);
     }
