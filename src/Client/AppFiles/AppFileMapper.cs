@@ -21,7 +21,6 @@ internal sealed class AppFileMapper(string file, bool evaluated, string? envName
     /// <summary>Why a known PM2 key has no pbm equivalent, for its warning.</summary>
     private static readonly Dictionary<string, string> Unsupported = new(StringComparer.Ordinal)
     {
-        ["wait-ready"] = "pbm does not wait for process.send('ready'); with a port it checks readiness itself (ready = tcp or http:/path)",
         ["out-file"] = "pbm writes output to PBM_HOME/logs (pbm logs shows it)",
         ["error-file"] = "pbm writes output to PBM_HOME/logs (pbm logs shows it)",
         ["log-file"] = "pbm writes output to PBM_HOME/logs (pbm logs shows it)",
@@ -72,6 +71,9 @@ internal sealed class AppFileMapper(string file, bool evaluated, string? envName
                     // port does through the gateway, so both modes mean the same here.
                     if (Text(value, rawKey) is not ("fork" or "cluster" or "fork_mode" or "cluster_mode"))
                         throw Error(value, $"{rawKey}: expected fork or cluster");
+                    continue;
+                case "wait-ready":
+                    if (Bool(value, rawKey) == true) opts["ready"] = ["message"];
                     continue;
                 case "instances":
                     opts["instances"] = [Instances(value, rawKey)];

@@ -42,7 +42,7 @@ public sealed record AppSpec
     /// <summary>Public port of the host's gateway for this app; each instance then gets a private PORT. Null: no gateway.</summary>
     public int? Port { get; init; }
 
-    /// <summary>Readiness check: "tcp" (the private port accepts), "http:/path" (answers 2xx). Null: "tcp" with a port, else none.</summary>
+    /// <summary>Readiness check: "tcp" (the private port accepts), "http:/path" (answers 2xx), "message" (the app sends "ready" on its IPC channel). Null: "tcp" with a port, else none.</summary>
     public string? Ready { get; init; }
 
     /// <summary>How long (ms) a new instance may take to become ready before its start counts as failed. Default 10000.</summary>

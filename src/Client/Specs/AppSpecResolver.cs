@@ -36,9 +36,7 @@ public static class AppSpecResolver
             ?? throw new PbmException($"--kill-signal {o.KillSignal}: unknown signal");
 
         if (o.Port is < 1 or > 65535) throw new PbmException($"--port {o.Port}: expected a port between 1 and 65535");
-        if (o.Ready is { } ready && ready != "tcp" && !ready.StartsWith("http:", StringComparison.Ordinal))
-            throw new PbmException($"--ready {ready}: expected tcp or http:/path");
-        if (o.Ready is not null && o.Port is null) throw new PbmException("--ready needs --port: readiness is checked on the instance's private port");
+        if (ReadyChecks.Validate(o.Ready, o.Port is not null) is { } readyError) throw new PbmException(readyError);
         if ((o.Route is not null || o.RouteHost is not null || o.Sticky) && o.Port is null)
             throw new PbmException("--route, --route-host and --sticky need --port");
         if (o.ListenTimeoutMs is <= 0) throw new PbmException("--listen-timeout must be greater than 0");

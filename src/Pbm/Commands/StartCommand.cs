@@ -154,7 +154,7 @@ internal static class StartCommand
             KillSignal = a.Value("kill-signal"),
             KillTimeoutMs = a.DurationMs("kill-timeout"),
             Port = a.Int("port"),
-            Ready = a.Value("ready"),
+            Ready = a.Has("wait-ready") ? ReadyChecks.Message : a.Value("ready"),
             ListenTimeoutMs = a.DurationMs("listen-timeout"),
             Route = a.Value("route"),
             RouteHost = a.Value("route-host"),

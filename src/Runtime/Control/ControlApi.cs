@@ -125,8 +125,7 @@ internal static class ControlApi
         if (spec.KillTimeoutMs <= 0) return "kill timeout must be greater than 0";
         if (Client.Specs.Signals.Normalize(spec.KillSignal) is null) return $"unknown kill signal {spec.KillSignal}";
         if (spec.Port is < 1 or > 65535) return $"invalid port {spec.Port}";
-        if (spec.Ready is { } ready && ready != "tcp" && !ready.StartsWith("http:", StringComparison.Ordinal)) return $"invalid readiness check '{ready}': expected tcp or http:/path";
-        if (spec.Ready is not null && spec.Port is null) return "a readiness check needs a gateway port (--port)";
+        if (Client.Specs.ReadyChecks.Validate(spec.Ready, spec.Port is not null) is { } readyError) return readyError;
         if (spec.CronRestart is { } cron && !Client.Specs.CronSchedule.TryParse(cron, out _, out var cronError)) return $"invalid cron-restart '{cron}': {cronError}";
         if (spec.Watch?.FirstOrDefault(w => !Path.IsPathRooted(w)) is { } relative) return $"watch path '{relative}' must be absolute";
         if (spec.PidFile is { } pidFile && !Path.IsPathRooted(pidFile)) return $"pid file '{pidFile}' must be absolute";

@@ -4,7 +4,8 @@ namespace Pbm.Runtime.Gateway;
 
 /// <summary>
 /// Is a new instance ready for traffic? "tcp": its private port accepts a connection. "http:/path": that path
-/// answers 2xx. Probed every 25 ms until ready, the process exits, or the listen timeout passes.
+/// answers 2xx. Probed every 25 ms until ready, the process exits, or the listen timeout passes. "message": the
+/// app sends "ready" over its IPC channel (Node: process.send('ready'), see <see cref="Processes.ChildProcess"/>).
 /// </summary>
 internal static class Readiness
 {
@@ -12,6 +13,14 @@ internal static class Readiness
     {
         Timeout = TimeSpan.FromSeconds(2),
     };
+
+    /// <summary>Null once the app sent "ready", else why not.</summary>
+    public static async Task<string?> WaitForMessageAsync(Task<bool> readyMessage, TimeSpan timeout)
+    {
+        if (await Task.WhenAny(readyMessage, Task.Delay(timeout)).ConfigureAwait(false) != readyMessage)
+            return $"did not send 'ready' within {timeout.TotalSeconds:0.#} s (process.send('ready'))";
+        return await readyMessage.ConfigureAwait(false) ? null : "closed its IPC channel before it sent 'ready'";
+    }
 
     /// <summary>Null when ready, else why not.</summary>
     public static async Task<string?> WaitAsync(string check, int port, TimeSpan timeout, Func<bool> stillRunning)

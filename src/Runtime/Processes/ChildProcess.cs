@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.ComponentModel;
+using System.Net.Sockets;
 
 namespace Pbm.Runtime.Processes;
 
@@ -7,20 +8,35 @@ namespace Pbm.Runtime.Processes;
 /// One OS process started in a session of its own (through setsid(1): .NET cannot setpgid a child after it
 /// exec'd), so that its whole tree can be signalled as a group. Its stdout and stderr are pumped to a sink.
 /// </summary>
+/// <remarks>
+/// With <c>ipc</c> the child also gets Node's IPC channel: one end of a Unix socket pair inherited at the number in
+/// NODE_CHANNEL_FD, in Node's JSON serialization (one JSON value per line), so that <c>process.send('ready')</c>
+/// works as under PM2's wait_ready; any program can write the line <c>"ready"</c> to that descriptor. .NET's
+/// Process API passes no extra descriptors, but it does not close inherited ones either: the child's end is a
+/// dup without close-on-exec made under <see cref="SpawnGate"/> and closed here right after the fork, and every
+/// spawn of the daemon takes that gate, so no other child inherits it.
+/// </remarks>
 internal sealed class ChildProcess
 {
     private static readonly string SetsidPath = File.Exists("/usr/bin/setsid") ? "/usr/bin/setsid" : "setsid";
+    private static readonly object SpawnGate = new();
     private readonly Process _process;
     private readonly Task _pumps;
+    private readonly Stream? _ipc;
 
-    private ChildProcess(Process process, ulong startTicks, Task pumps)
+    private ChildProcess(Process process, ulong startTicks, Task pumps, Stream? ipc, Task<bool> readyMessage)
     {
         _process = process;
         StartTicks = startTicks;
         _pumps = pumps;
+        _ipc = ipc;
+        ReadyMessage = readyMessage;
         Pid = process.Id;
         StartedAt = DateTimeOffset.UtcNow;
     }
+
+    /// <summary>With an IPC channel: true once the child sent "ready", false if the channel closed first.</summary>
+    public Task<bool> ReadyMessage { get; }
 
     public int Pid { get; }
     public ulong StartTicks { get; }
@@ -43,7 +59,7 @@ internal sealed class ChildProcess
     }
 
     /// <summary>Starts the process; throws <see cref="Win32Exception"/> when even setsid cannot start.</summary>
-    public static ChildProcess Start(LaunchSpec spec, ILineSink sink)
+    public static ChildProcess Start(LaunchSpec spec, ILineSink sink, bool ipc = false)
     {
         var psi = new ProcessStartInfo(SetsidPath)
         {
@@ -59,12 +75,58 @@ internal sealed class ChildProcess
         foreach (var (k, v) in spec.Env) psi.Environment[k] = v;
 
         var process = new Process { StartInfo = psi };
-        process.Start();
+        Stream? channel = null;
+        lock (SpawnGate)
+        {
+            if (!ipc)
+            {
+                process.Start();
+            }
+            else
+            {
+                var (ours, theirs) = Native.SocketPair();
+                var inherited = -1;
+                try
+                {
+                    inherited = Native.DupInheritable(theirs);
+                    psi.Environment["NODE_CHANNEL_FD"] = inherited.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    psi.Environment["NODE_CHANNEL_SERIALIZATION_MODE"] = "json";
+                    process.Start();
+                    channel = new NetworkStream(new Socket(new SafeSocketHandle(ours, ownsHandle: true)), ownsSocket: true);
+                }
+                catch
+                {
+                    Native.Close(ours);
+                    throw;
+                }
+                finally
+                {
+                    Native.Close(theirs);
+                    if (inherited >= 0) Native.Close(inherited);
+                }
+            }
+        }
         process.StandardInput.Close();
         var stat = ProcStat.Read(process.Id);
         var outPump = LineReader.PumpAsync(process.StandardOutput.BaseStream, line => sink.LineAsync(false, line));
         var errPump = LineReader.PumpAsync(process.StandardError.BaseStream, line => sink.LineAsync(true, line));
-        return new ChildProcess(process, stat?.StartTicks ?? 0, Task.WhenAll(outPump, errPump));
+        return new ChildProcess(process, stat?.StartTicks ?? 0, Task.WhenAll(outPump, errPump), channel,
+            channel is null ? Task.FromResult(false) : ReadMessagesAsync(channel));
+    }
+
+    /// <summary>
+    /// Reads the child's IPC messages until the channel closes, completing true at the first "ready". Later
+    /// messages are read and ignored, so a child that sends many never blocks on a full socket.
+    /// </summary>
+    private static async Task<bool> ReadMessagesAsync(Stream channel)
+    {
+        var ready = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ = LineReader.PumpAsync(channel, line =>
+        {
+            if (line.Trim() == "\"ready\"") ready.TrySetResult(true);
+            return ValueTask.CompletedTask;
+        }).ContinueWith(_ => ready.TrySetResult(false), TaskScheduler.Default);
+        return await ready.Task.ConfigureAwait(false);
     }
 
     /// <summary>
@@ -77,6 +139,7 @@ internal sealed class ChildProcess
         var code = _process.ExitCode;
         ProcessGroups.KillSession(Pid, StartTicks);
         await Task.WhenAny(_pumps, Task.Delay(2000)).ConfigureAwait(false);
+        _ipc?.Dispose();
         _process.Dispose();
         return code;
     }

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Pbm.Runtime.Processes;
 
-/// <summary>The few libc calls .NET's Process API lacks: signalling a whole process group.</summary>
+/// <summary>The few libc calls .NET's Process API lacks: signalling a whole process group, and an IPC socket a child inherits.</summary>
 internal static partial class Native
 {
     public const int ESRCH = 3;
@@ -18,4 +18,34 @@ internal static partial class Native
 
     [LibraryImport("libc", EntryPoint = "getpid")]
     public static partial int GetPid();
+
+    private const int AF_UNIX = 1;
+    private const int SOCK_STREAM = 1;
+    private const int SOCK_CLOEXEC = 0x80000;
+
+    [LibraryImport("libc", EntryPoint = "socketpair", SetLastError = true)]
+    private static unsafe partial int SocketPairRaw(int domain, int type, int protocol, int* fds);
+
+    [LibraryImport("libc", EntryPoint = "dup", SetLastError = true)]
+    private static partial int DupRaw(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    public static partial int Close(int fd);
+
+    /// <summary>A connected pair of Unix stream sockets, both close-on-exec; throws IOException with the errno.</summary>
+    public static unsafe (int A, int B) SocketPair()
+    {
+        var fds = stackalloc int[2];
+        if (SocketPairRaw(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
+            throw new IOException($"socketpair failed: errno {Marshal.GetLastPInvokeError()}");
+        return (fds[0], fds[1]);
+    }
+
+    /// <summary>dup(2): a copy of <paramref name="fd"/> without close-on-exec, so that a child started next inherits it.</summary>
+    public static int DupInheritable(int fd)
+    {
+        var copy = DupRaw(fd);
+        if (copy < 0) throw new IOException($"dup failed: errno {Marshal.GetLastPInvokeError()}");
+        return copy;
+    }
 }

@@ -1,3 +1,4 @@
+using Pbm.Client.Specs;
 using Akka.Actor;
 using Akka.Event;
 using Pbm.Client.Contracts;
@@ -56,7 +57,7 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         Akka.Actor.Props.Create(() => new ProcessWorker(spec, index, settings, logs, metrics, pids, gateway, workerId));
 
     /// <summary>The readiness check of the spec: its --ready, else "tcp" when it has a gateway port, else none.</summary>
-    private string? ReadyCheck => _spec.Ready ?? (_spec.Port is null ? null : "tcp");
+    private string? ReadyCheck => _spec.Ready ?? (_spec.Port is null ? null : ReadyChecks.Tcp);
 
     protected override void PreStart()
     {
@@ -263,7 +264,7 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         try
         {
             if (!Directory.Exists(_spec.Cwd)) throw new DirectoryNotFoundException($"working directory {_spec.Cwd} does not exist");
-            child = ChildProcess.Start(new LaunchSpec(_spec.Command, _spec.Args, _spec.Cwd, env), _output);
+            child = ChildProcess.Start(new LaunchSpec(_spec.Command, _spec.Args, _spec.Cwd, env), _output, ipc: ReadyCheck == ReadyChecks.Message);
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or UnauthorizedAccessException)
         {
@@ -281,11 +282,21 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         child.WaitForExitAsync().ContinueWith(t => self.Tell(new ProcessExited(pid, t.IsCompletedSuccessfully ? t.Result : -1)),
             TaskContinuationOptions.ExecuteSynchronously);
         Become(Running);
+        var listenTimeout = TimeSpan.FromMilliseconds(_spec.ListenTimeoutMs);
+        if (ReadyCheck == ReadyChecks.Message)
+        {
+            // Launching until the app says it is ready (process.send('ready')), port or not.
+            Report(InstanceStatus.Launching, child.Pid, child.StartedAt);
+            Readiness.WaitForMessageAsync(child.ReadyMessage, listenTimeout)
+                .ContinueWith(t => self.Tell(new ReadyResult(pid, t.IsCompletedSuccessfully ? t.Result : "readiness wait failed")),
+                    TaskContinuationOptions.ExecuteSynchronously);
+            return;
+        }
         if (ReadyCheck is { } check && _privatePort is { } probePort)
         {
             // Launching until ready: only then does it join the gateway and count as online.
             Report(InstanceStatus.Launching, child.Pid, child.StartedAt);
-            Readiness.WaitAsync(check, probePort, TimeSpan.FromMilliseconds(_spec.ListenTimeoutMs), () => !child.HasExited)
+            Readiness.WaitAsync(check, probePort, listenTimeout, () => !child.HasExited)
                 .ContinueWith(t => self.Tell(new ReadyResult(pid, t.IsCompletedSuccessfully ? t.Result : "readiness probe failed")),
                     TaskContinuationOptions.ExecuteSynchronously);
             return;

@@ -53,9 +53,8 @@ public sealed class AppFileTests
         Assert.Contains("started api (2 instances)", start.Stdout);
         Assert.Contains("started worker (1 instance)", start.Stdout);
         var warnings = start.Stderr.Split('\n').Where(l => l.StartsWith("warning:", StringComparison.Ordinal)).ToList();
-        Assert.Equal(3, warnings.Count);
+        Assert.Equal(2, warnings.Count);
         Assert.Single(warnings, w => w.Contains("out_file is not supported"));
-        Assert.Single(warnings, w => w.Contains("wait_ready is not supported"));
         Assert.Single(warnings, w => w.Contains("deploy is not supported"));
 
         var api1 = EnvOf(await box.OkAsync("env", "api:1"));
@@ -70,6 +69,7 @@ public sealed class AppFileTests
         Assert.Equal(3000, apiSpec.KillTimeoutMs);
         Assert.Equal(5, apiSpec.Restart.MaxRestarts);
         Assert.Equal(2000, apiSpec.Restart.MinUptimeMs);
+        Assert.Equal("message", apiSpec.Ready); // wait_ready: true, and idle.js calls process.send('ready')
         Assert.Equal(file, apiSpec.Source);
         Assert.Equal("production", apiSpec.EnvName);
         var workerSpec = (await box.ShowAsync("worker")).Spec;

@@ -44,5 +44,12 @@ server.on('upgrade', (req, socket) => {
   socket.on('error', () => {});
 });
 
-server.listen(Number(process.env.PORT), '127.0.0.1', () => console.log(`web ${version} instance ${instance} on ${process.env.PORT}`));
+server.listen(Number(process.env.PORT || 0), '127.0.0.1', () => {
+  console.log(`web ${version} instance ${instance} on ${server.address().port}`);
+  // READY_AFTER_MS: tell the manager "ready" over the IPC channel that long after listening (PM2's wait_ready);
+  // 'never' keeps quiet. It prints whether it has a channel at all.
+  const after = process.env.READY_AFTER_MS;
+  console.log(`ipc channel: ${typeof process.send === 'function'}`);
+  if (after && after !== 'never' && process.send) setTimeout(() => process.send('ready'), Number(after));
+});
 process.on('SIGTERM', () => { server.close(() => process.exit(0)); setTimeout(() => process.exit(0), 3000).unref(); });
