@@ -35,8 +35,8 @@ internal static class ControlApi
                 StartedAt = info.StartedAt, Home = info.Home.Root, Warnings = readiness.Warnings, Api = info.Api,
             }, PbmJsonContext.Default.PingResult);
         });
-        api.MapGet("/api/apps", (ActorRegistry r, PbmSettings s) => Send(r, s, GetApps.Instance, s.AskTimeout + TimeSpan.FromSeconds(5)));
-        api.MapGet("/api/apps/{target}", (string target, ActorRegistry r, PbmSettings s) => Send(r, s, new GetApp(target), s.AskTimeout + TimeSpan.FromSeconds(5)));
+        api.MapGet("/api/apps", (ActorRegistry r, PbmSettings s) => Send(r, s, GetApps.Instance, s.AskTimeout + TimeSpan.FromSeconds(5), ReadAttempt));
+        api.MapGet("/api/apps/{target}", (string target, ActorRegistry r, PbmSettings s) => Send(r, s, new GetApp(target), s.AskTimeout + TimeSpan.FromSeconds(5), ReadAttempt));
         api.MapPost("/api/apps", async (HttpRequest request, ActorRegistry r, PbmSettings s) =>
         {
             AppSpec? spec;
@@ -145,17 +145,34 @@ internal static class ControlApi
         }
     }
 
-    internal static async Task<IResult> Send(ActorRegistry registry, PbmSettings settings, ICommand command, TimeSpan? timeout = null)
+    /// <summary>
+    /// One try of a read (list, show). A read sent while the master's node is dying goes to the dead singleton and
+    /// is lost; trying again reaches the new master as soon as it runs. Longer than a list's wait for a silent host.
+    /// </summary>
+    private static readonly TimeSpan ReadAttempt = TimeSpan.FromSeconds(6);
+
+    /// <param name="attempt">For reads only (they may be repeated): the time of one try, asked again until <paramref name="timeout"/>.</param>
+    internal static async Task<IResult> Send(ActorRegistry registry, PbmSettings settings, ICommand command, TimeSpan? timeout = null, TimeSpan? attempt = null)
     {
         object answer;
-        try
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromMinutes(5));
+        while (true)
         {
-            var master = await registry.GetAsync<MasterKey>();
-            answer = await master.Ask<object>(command, timeout ?? TimeSpan.FromMinutes(5));
-        }
-        catch (AskTimeoutException)
-        {
-            return Error("the master did not answer in time", 504);
+            var left = deadline - DateTime.UtcNow;
+            try
+            {
+                var master = await registry.GetAsync<MasterKey>();
+                answer = await master.Ask<object>(command, attempt is { } a && a < left ? a : left);
+                break;
+            }
+            catch (AskTimeoutException) when (attempt is not null && deadline - DateTime.UtcNow > TimeSpan.FromMilliseconds(500))
+            {
+                // Try again: see ReadAttempt.
+            }
+            catch (AskTimeoutException)
+            {
+                return Error("the master did not answer in time", 504);
+            }
         }
         return answer switch
         {

@@ -67,6 +67,8 @@ internal static class PbmNodeStarter
         var proxy = system.ActorOf(ClusterSingletonProxy.Props("/user/master",
             ClusterSingletonProxySettings.Create(system).WithRole(settings.MasterRole).WithSingletonName("master")), "master-proxy");
         registry.Register<MasterKey>(proxy);
+        if (config.GetBoolean("pbm.cluster.down-refused-nodes", true))
+            system.ActorOf(DeadNodeDowner.Props(proxy), "dead-node-downer");
 
         if (setup.Host)
         {

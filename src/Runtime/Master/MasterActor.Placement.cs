@@ -10,6 +10,10 @@ namespace Pbm.Runtime.Master;
 internal sealed partial class MasterActor
 {
     private readonly HashSet<string> _lost = new(StringComparer.Ordinal);
+
+    /// <summary>Per registered host: completed when it is gone, so that a list in flight stops waiting for it.</summary>
+    private readonly Dictionary<string, TaskCompletionSource> _goneSignals = new(StringComparer.Ordinal);
+    private const string HostRole = "host";
     private bool _graceOver;
 
     /// <summary>
@@ -22,11 +26,42 @@ internal sealed partial class MasterActor
         if (_hosts.TryGetValue(m.Node, out var known) && known.Equals(m.Agent)) return;
         if (known is not null) Context.Unwatch(known);
         _hosts[m.Node] = m.Agent;
+        _goneSignals.Remove(m.Node, out var previous);
+        previous?.TrySetResult();
+        _goneSignals[m.Node] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _lost.Remove(m.Node);
         Context.Watch(m.Agent);
         _log.Info("host {0} registered", m.Node);
+        if (GraceCanEnd() is { } why)
+        {
+            Timers.Cancel("grace");
+            _graceOver = true;
+            _log.Info("host grace period over early: {0}", why);
+        }
         Replan($"host {m.Node} joined");
         SendAssignments(m.Node);
+    }
+
+    /// <summary>
+    /// The grace period (pbm.cluster.host-grace) gives hosts named in the placement time to come back after a
+    /// full-cluster restart. It ends early, with the reason, when waiting cannot help: every such host is back; or
+    /// this master took over in a running cluster (its node has run longer than the grace: a failover, not a
+    /// start) and every live member with the host role has registered, so the missing hosts are gone.
+    /// </summary>
+    private string? GraceCanEnd()
+    {
+        if (_graceOver) return null;
+        var named = _apps.Values.SelectMany(a => a.Where.Values).Where(n => !_lost.Contains(n)).ToHashSet(StringComparer.Ordinal);
+        if (named.All(_hosts.ContainsKey)) return "every host of the placement is back";
+        var running = DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime;
+        if (running < _settings.HostGrace * 2) return null;
+        var cluster = Akka.Cluster.Cluster.Get(Context.System);
+        var registered = _hosts.Values.Select(h => h.Path.Address.HasLocalScope ? cluster.SelfAddress : h.Path.Address).ToHashSet();
+        var live = cluster.State.Members.Where(m => m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole(HostRole)
+            && !cluster.State.Unreachable.Contains(m)).ToList();
+        return live.All(m => registered.Contains(m.Address))
+            ? $"a failover: all {live.Count} live hosts registered, {string.Join(", ", named.Where(n => !_hosts.ContainsKey(n)))} did not"
+            : null;
     }
 
     private void SendAssignments(string node)
@@ -39,11 +74,21 @@ internal sealed partial class MasterActor
     }
 
     /// <summary>A host agent died (its node was downed, left, or crashed): its instances go to the survivors.</summary>
-    private void OnHostTerminated(Terminated t)
+    private void OnHostTerminated(Terminated t) => HostGone(_hosts.FirstOrDefault(h => h.Value.Equals(t.ActorRef)).Key);
+
+    /// <summary>
+    /// A member was downed because its process is gone: its instances move at once. Its Terminated follows once
+    /// the member is removed (it needs the failure detector to mark it unreachable first) and then finds nothing.
+    /// </summary>
+    private void OnNodeGone(NodeGone m) =>
+        HostGone(_hosts.FirstOrDefault(h => !h.Value.Path.Address.HasLocalScope && h.Value.Path.Address.ToString() == m.Address).Key);
+
+    private void HostGone(string? node)
     {
-        var node = _hosts.FirstOrDefault(h => h.Value.Equals(t.ActorRef)).Key;
         if (node is null) return;
+        Context.Unwatch(_hosts[node]);
         _hosts.Remove(node);
+        if (_goneSignals.Remove(node, out var gone)) gone.TrySetResult();
         _initialised.Remove(node);
         _lost.Add(node);
         _log.Warning("host {0} is gone; moving its instances to the other hosts", node);

@@ -70,6 +70,7 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
     {
         Receive<RegisterHost>(OnRegister);
         Receive<Terminated>(OnHostTerminated);
+        Receive<NodeGone>(OnNodeGone);
         Receive<GraceOver>(_ =>
         {
             _graceOver = true;
@@ -365,7 +366,7 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
     private void ReplyAfter(IReadOnlyList<Task> tasks, string message, string? app, IActorRef? replyTo = null)
     {
         var sender = replyTo ?? Sender;
-        var hosts = _hosts.Values.ToList();
+        var hosts = ReachableHosts();
         var timeout = _settings.AskTimeout;
         Task.WhenAll(tasks).ContinueWith(async t =>
         {
@@ -386,9 +387,24 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
         var records = _apps.Values.OrderBy(a => a.Spec.Name).ToList();
         var warnings = _warnings.ToList();
         var rollouts = new Dictionary<string, RolloutInfo>(_rollouts);
-        CollectAsync(_hosts.Values.ToList(), app, ListTimeout)
+        CollectAsync(ReachableHosts(), app, ListTimeout)
             .ContinueWith(t => new ListResult(records.Select(r => ToInfoSnapshot(r, t.Result.Instances, rollouts, t.Result.Answered)).ToList(), warnings) { Hosts = t.Result.Hosts })
             .PipeTo(Sender);
+    }
+
+    /// <summary>
+    /// The host agents worth asking: not those on a member the failure detector already marks unreachable (their
+    /// instances are listed as unknown at once), so that every `pbm list` during a failover answers in
+    /// milliseconds instead of waiting out <see cref="ListTimeout"/> for a host that is gone.
+    /// </summary>
+    private List<(IActorRef Agent, Task Gone)> ReachableHosts()
+    {
+        var cluster = Akka.Cluster.Cluster.Get(Context.System);
+        var unreachable = cluster.State.Unreachable.Select(m => m.Address).ToHashSet();
+        return _hosts
+            .Where(h => !unreachable.Contains(h.Value.Path.Address.HasLocalScope ? cluster.SelfAddress : h.Value.Path.Address))
+            .Select(h => (h.Value, _goneSignals.TryGetValue(h.Key, out var gone) ? gone.Task : Task.Delay(Timeout.Infinite)))
+            .ToList();
     }
 
     /// <summary>A list must answer while a host is dying: a host that says nothing within this is shown as unknown.</summary>
@@ -398,7 +414,7 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
     {
         var record = _apps[app];
         var rollouts = new Dictionary<string, RolloutInfo>(_rollouts);
-        CollectAsync(_hosts.Values.ToList(), app, ListTimeout)
+        CollectAsync(ReachableHosts(), app, ListTimeout)
             .ContinueWith(t => ToInfoSnapshot(record, t.Result.Instances, rollouts, t.Result.Answered) with { Hosts = t.Result.Hosts })
             .PipeTo(Sender);
     }
@@ -428,17 +444,11 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
         PreviousVersion = record.Previous?.Version,
     };
 
-    private static async Task<(IReadOnlyList<InstanceInfo> Instances, IReadOnlyList<HostStats> Hosts, IReadOnlySet<string> Answered)> CollectAsync(IReadOnlyList<IActorRef> hosts, string? app, TimeSpan timeout)
+    private static async Task<(IReadOnlyList<InstanceInfo> Instances, IReadOnlyList<HostStats> Hosts, IReadOnlySet<string> Answered)> CollectAsync(IReadOnlyList<(IActorRef Agent, Task Gone)> hosts, string? app, TimeSpan timeout)
     {
-        var asks = hosts.Select(h => h.Ask<HostInstances>(new ListInstances(app), timeout)).ToList();
-        try
-        {
-            await Task.WhenAll(asks).ConfigureAwait(false);
-        }
-        catch (Exception)
-        {
-            // An unreachable host contributes nothing; the others still answer.
-        }
+        var asks = hosts.Select(h => h.Agent.Ask<HostInstances>(new ListInstances(app), timeout)).ToList();
+        // A host that is declared gone while we wait stops being waited for (it would only time out).
+        await Task.WhenAll(asks.Select((ask, i) => Task.WhenAny(ask, hosts[i].Gone))).ConfigureAwait(false);
         var answered = asks.Where(a => a.IsCompletedSuccessfully).Select(a => a.Result).ToList();
         return (answered.SelectMany(a => a.Instances).ToList(), answered.Where(a => a.Stats is not null).Select(a => a.Stats!).ToList(),
             answered.Select(a => a.Node).ToHashSet(StringComparer.Ordinal));

@@ -14,6 +14,12 @@ public static class HostProtocol
 
     public sealed record HostRegistered(string Node) : IPbmMessage;
 
+    /// <summary>
+    /// To the master: the member at <paramref name="Address"/> was downed because its process is provably gone
+    /// (see DeadNodeDowner), so its host's instances may move now rather than once the member is removed.
+    /// </summary>
+    public sealed record NodeGone(string Address) : IPbmMessage;
+
     /// <summary>Desired state of one app on the receiving host: which indices run there.</summary>
     public sealed record ApplyApp(AppSpec Spec, IReadOnlyList<int> Indices, bool Running) : IPbmMessage;
 
