@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # bench/overhead: the daemon's own CPU and memory with 0, 20 and 200 idle instances, pbm and then PM2
 # (from bench/node_modules: cd bench && npm install). Instances are `sleep` processes, so what is measured is
-# the manager, not Node. CPU is averaged over SECONDS (default 20) after a 5 s settle. Run by hand only.
+# the manager, not Node. CPU is averaged over WINDOW seconds (default 20) after SETTLE seconds (default 30: a daemon runs for months, so tiered JIT compiling at start is left out). Run by hand only.
 set -euo pipefail
 BENCH="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ROOT="$(cd "$BENCH/.." && pwd)"
 PM2="$BENCH/node_modules/.bin/pm2"
-SECONDS_SAMPLED="${SECONDS:-20}"
+SECONDS_SAMPLED="${WINDOW:-20}"   # not $SECONDS: bash counts seconds since start in it
 COUNTS="${COUNTS:-0 20 200}"
 [[ -x "$PM2" ]] || { echo "bench/overhead: PM2 missing: cd bench && npm install" >&2; exit 1; }
 "$ROOT/pbm" --version >/dev/null
@@ -18,7 +18,7 @@ for n in $COUNTS; do
   export PBM_HOME="$WORK/pbm"
   "$ROOT/pbm" ping >/dev/null
   [[ "$n" -gt 0 ]] && "$ROOT/pbm" start "$SLEEP" --name idle -i "$n" -- 1000000 >/dev/null
-  sleep 5
+  sleep "${SETTLE:-30}"
   echo "pbm  instances=$n $(node "$BENCH/overhead/measure.js" "$(cat "$PBM_HOME/daemon.pid")" "$SECONDS_SAMPLED")"
   "$ROOT/pbm" kill >/dev/null
   unset PBM_HOME
@@ -33,7 +33,7 @@ for n in $COUNTS; do
     ' "$n" "$SLEEP" "$WORK/eco.json"
     "$PM2" start "$WORK/eco.json" >/dev/null
   fi
-  sleep 5
+  sleep "${SETTLE:-30}"
   echo "pm2  instances=$n $(node "$BENCH/overhead/measure.js" "$(cat "$PM2_HOME/pm2.pid")" "$SECONDS_SAMPLED")"
   "$PM2" kill >/dev/null
   unset PM2_HOME
