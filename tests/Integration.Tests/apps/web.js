@@ -44,5 +44,11 @@ server.on('upgrade', (req, socket) => {
   socket.on('error', () => {});
 });
 
-server.listen(Number(process.env.PORT), '127.0.0.1', () => console.log(`web ${version} instance ${instance} on ${process.env.PORT}`));
-process.on('SIGTERM', () => { server.close(() => process.exit(0)); setTimeout(() => process.exit(0), 3000).unref(); });
+// HOST is where pbm wants the instance to listen: loopback standalone, the address other hosts reach in a cluster.
+const host = process.env.HOST || '127.0.0.1';
+server.listen(Number(process.env.PORT), host, () => console.log(`web ${version} instance ${instance} on ${host}:${process.env.PORT}`));
+// EXIT_ON_TERM: die at once on SIGTERM, cutting whatever is in flight (only pbm's draining protects requests then).
+process.on('SIGTERM', () => {
+  if (process.env.EXIT_ON_TERM) process.exit(0);
+  server.close(() => process.exit(0)); setTimeout(() => process.exit(0), 3000).unref();
+});
