@@ -74,6 +74,8 @@ internal static class PbmNodeStarter
             var metrics = setup.Metrics ?? new Metrics.MetricsBoard();
             var host = system.ActorOf(HostAgent.Props(settings, new PbmPaths(home), proxy, logs, metrics, gateway), "host");
             registry.Register<HostAgentKey>(host);
+            // pbm logs in a cluster: the answering node asks every host for its files and its instances' new lines.
+            system.ActorOf(Logs.LogServer.Props(logs, settings.NodeName), Logs.LogServer.Name);
             // In a cluster every host's gateway routes to every host's ready instances (see GatewayDirectory).
             if (gateway is not null && gateway.Settings.Clustered)
                 system.ActorOf(Gateway.GatewayDirectory.Props(gateway, settings.NodeName), Gateway.GatewayDirectory.Name);
