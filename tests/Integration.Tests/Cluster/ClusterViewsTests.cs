@@ -122,4 +122,115 @@ public sealed class ClusterViewsTests
         }, got => got.All(p => p != 0 && !onW1.Contains(p)), "worker 2's gateway to leave worker 1's instances out", TimeSpan.FromSeconds(30));
         Console.WriteLine($"kill -9 of a host's daemon to its instances out of the other gateway's rotation: {watch.Elapsed.TotalSeconds:0.0} s");
     }
+
+    [Fact]
+    public async Task Logs_ThroughOneNode_ShowEveryHostsLines_FollowStreamsRemoteLines_AndMonitShowsEveryHost()
+    {
+        await using var cluster = await TestCluster.StartAsync(2);
+        var (w1, w1Port) = cluster.Workers[0];
+        var (w2, w2Port) = cluster.Workers[1];
+        var w1Node = TestCluster.NodeName(w1Port);
+        var w2Node = TestCluster.NodeName(w2Port);
+        await w1.OkAsync("start", Repo.App("ticker.js"), "--name", "far", "--hosts", w2Node);
+        await w1.OkAsync("start", Repo.App("ticker.js"), "--name", "near", "--hosts", w1Node);
+        await Sandbox.EventuallyAsync(async () => (await cluster.InstancesAsync("far")).Concat(await cluster.InstancesAsync("near")).ToList(),
+            l => l.Count == 2 && l.All(i => i.Status == InstanceStatus.Online), "far and near online");
+
+        // The last lines of an app that runs on worker 2, asked of worker 1: read from worker 2's files.
+        var tail = await Sandbox.EventuallyAsync(async () => Entries((await w1.RunAsync("logs", "far", "--lines", "5", "--json")).Stdout),
+            l => l.Count(e => e.Message.StartsWith("tick ", StringComparison.Ordinal)) >= 3, "worker 2's lines through worker 1");
+        Assert.All(tail, e => Assert.Equal(w2Node, e.Host));
+        Assert.All(tail, e => Assert.Equal("far", e.App));
+        var text = await w1.OkAsync("logs", "far", "--lines", "2");
+        Assert.Contains($"{w2Node} far:0", text);
+
+        // Every app through the lighthouse (which runs none): both hosts' lines, merged by time.
+        var everything = Entries((await cluster.RemoteAsync("logs", "--lines", "5", "--json")).Stdout);
+        Assert.Equal(new HashSet<string?> { w1Node, w2Node }, everything.Select(e => e.Host).ToHashSet());
+        Assert.Equal(everything.OrderBy(e => e.At).Select(e => e.Message), everything.Select(e => e.Message));
+
+        // --follow through the lighthouse streams the new lines worker 2's instance prints.
+        var lastTick = tail.Where(e => e.Stream == "out").Select(e => TickOf(e.Message)).Max();
+        var followed = await FollowAsync(cluster, ["logs", "far", "--follow", "--lines", "0", "--json"],
+            l => l.Count(e => e.Stream == "out" && TickOf(e.Message) > lastTick) >= 5);
+        Assert.All(followed, e => Assert.Equal(w2Node, e.Host));
+
+        // Following every app merges both hosts' new lines.
+        var both = await FollowAsync(cluster, ["logs", "--follow", "--lines", "0", "--json"],
+            l => l.Any(e => e.Host == w1Node && e.App == "near") && l.Any(e => e.Host == w2Node && e.App == "far"));
+        Assert.All(both, e => Assert.Equal(e.App == "near" ? w1Node : w2Node, e.Host));
+
+        // Once the followers are gone, worker 2 keeps no session of theirs.
+        await Sandbox.EventuallyAsync(async () => (await w2.RunAsync("actor", "hierarchy", "-d", "2")).Stdout,
+            h => h.Contains("pbm-logs\n", StringComparison.Ordinal) && !h.Split('\n').SkipWhile(l => l != "pbm-logs").Skip(1).First().StartsWith("  ", StringComparison.Ordinal),
+            "worker 2's log sessions to stop with their followers");
+
+        // pbm monit through the lighthouse: every host's load, a HOST column, remote instances with CPU and memory.
+        var socket = "pbm-test-" + Guid.NewGuid().ToString("N")[..8];
+        try
+        {
+            await Tmux(socket, "new-session", "-d", "-x", "160", "-y", "40",
+                $"env PBM_HOME={cluster.Lighthouse.Home} {Repo.Pbm} monit --endpoint 127.0.0.1:{cluster.ApiPort} --token {cluster.Token}; sleep 60");
+            var screen = await Sandbox.EventuallyAsync(() => Tmux(socket, "capture-pane", "-p"),
+                s => s.Contains("2 hosts") && s.Contains("HOST") && s.Contains("far:0") && s.Contains("near:0") &&
+                     System.Text.RegularExpressions.Regex.IsMatch(s, @"far:0\s+" + System.Text.RegularExpressions.Regex.Escape(w2Node) + @"\s+online\s+\d+\.\d%\s+\d+(\.\d+)? MB"),
+                "monit to show both hosts and the remote instance's cpu and memory");
+            Assert.Contains($"{w1Node}: cpu", screen);
+            Assert.Contains($"{w2Node}: cpu", screen);
+            await Tmux(socket, "send-keys", "q");
+        }
+        finally
+        {
+            await Tmux(socket, "kill-server");
+        }
+    }
+
+    private static int TickOf(string message) =>
+        message.StartsWith("tick ", StringComparison.Ordinal) && int.TryParse(message.Split(' ')[1], out var n) ? n : -1;
+
+    private static List<LogEntry> Entries(string ndjson) =>
+        ndjson.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonSerializer.Deserialize(l, PbmJsonContext.Default.LogEntry)!).ToList();
+
+    /// <summary>Runs `pbm ... --follow` against the lighthouse until its lines satisfy <paramref name="enough"/>, then kills it.</summary>
+    private static async Task<List<LogEntry>> FollowAsync(TestCluster cluster, string[] args, Func<List<LogEntry>, bool> enough)
+    {
+        var psi = new ProcessStartInfo(Repo.Pbm) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args.Concat(["--endpoint", $"127.0.0.1:{cluster.ApiPort}", "--token", cluster.Token])) psi.ArgumentList.Add(a);
+        psi.Environment["PBM_HOME"] = cluster.Lighthouse.Home;
+        using var p = Process.Start(psi)!;
+        var lines = new List<LogEntry>();
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            while (!enough(lines))
+            {
+                var line = await p.StandardOutput.ReadLineAsync(cts.Token);
+                if (line is null) Assert.Fail($"pbm {string.Join(' ', args)} ended: {await p.StandardError.ReadToEndAsync()}");
+                lines.Add(JsonSerializer.Deserialize(line!, PbmJsonContext.Default.LogEntry)!);
+            }
+            return lines;
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"pbm {string.Join(' ', args)}: not enough lines within 30 s; got {lines.Count}: {string.Join("; ", lines.TakeLast(5))}");
+            return lines;
+        }
+        finally
+        {
+            p.Kill(true);
+            await p.WaitForExitAsync();
+        }
+    }
+
+    private static async Task<string> Tmux(string socket, params string[] args)
+    {
+        var psi = new ProcessStartInfo("tmux") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add("-L");
+        psi.ArgumentList.Add(socket);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var output = await p.StandardOutput.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        return output;
+    }
 }
