@@ -57,13 +57,12 @@ internal sealed class ClusterLogReader : IDisposable
             _follow = follow;
             Receive<LogLines>(OnLines);
             Receive<TailTimeout>(_ => CompleteTail());
-            Receive<ClusterEvent.MemberUp>(m =>
-            {
-                // A host that joins while following: its new lines too (its tail was not asked for).
-                if (_request.Follow && m.Member.HasRole("host") && _asked.Add(m.Member.UniqueAddress))
-                    Ask(m.Member.Address, _request with { Instances = [], Lines = 0, ReplyTo = Self });
-            });
+            // A host that joins (or becomes reachable again) while following: its new lines too (its tail was not asked for).
+            Receive<ClusterEvent.MemberUp>(m => FollowToo(m.Member));
+            Receive<ClusterEvent.ReachableMember>(m => FollowToo(m.Member));
             Receive<ClusterEvent.IMemberEvent>(_ => { });
+            Receive<ClusterEvent.IReachabilityEvent>(_ => { });
+            Receive<ClusterEvent.CurrentClusterState>(_ => { });
         }
 
         public ITimerScheduler Timers { get; set; } = null!;
@@ -77,7 +76,7 @@ internal sealed class ClusterLogReader : IDisposable
                 _waiting[m.Address] = m.Address.ToString();
                 Ask(m.Address, _request with { ReplyTo = Self });
             }
-            if (_request.Follow) _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot, typeof(ClusterEvent.MemberUp));
+            if (_request.Follow) _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot, typeof(ClusterEvent.MemberUp), typeof(ClusterEvent.ReachableMember));
             if (_waiting.Count == 0) CompleteTail();
             else Timers.StartSingleTimer("tail", TailTimeout.Instance, _timeout);
         }
@@ -87,6 +86,12 @@ internal sealed class ClusterLogReader : IDisposable
             _cluster.Unsubscribe(Self);
             _tail.TrySetResult((_tailLines.ToList(), _waiting.Values.ToList()));
             _follow.TryComplete();
+        }
+
+        private void FollowToo(Member m)
+        {
+            if (_request.Follow && m.HasRole("host") && m.Status is MemberStatus.Up or MemberStatus.WeaklyUp && _asked.Add(m.UniqueAddress))
+                Ask(m.Address, _request with { Instances = [], Lines = 0, ReplyTo = Self });
         }
 
         private void Ask(Address address, ReadLogs request) =>
