@@ -8,19 +8,38 @@ public sealed record GatewaySettings(string Bind, TimeSpan RequestTimeout, long 
     /// <summary>The node is part of a multi-host cluster (it has seeds): instances are announced to every host's gateway.</summary>
     public bool Clustered { get; init; }
 
-    /// <summary>Where other hosts' gateways reach this host's instances (pbm.gateway.advertised-address).</summary>
+    /// <summary>Where other hosts' gateways reach this host's instances (pbm.gateway.advertised-address), as an IP address.</summary>
     public string AdvertisedAddress { get; init; } = "127.0.0.1";
 
     /// <summary>The address instances are told to listen on, as HOST (pbm.gateway.instance-bind).</summary>
     public string InstanceBind { get; init; } = "127.0.0.1";
 
-    /// <summary>Where this host's own gateway and readiness probe reach its instances: the bind address, loopback for a wildcard.</summary>
+    /// <summary>Where this host's own gateway and readiness probe reach its instances: the bind address (as an IP), loopback for a wildcard.</summary>
     public string InstanceAddress => InstanceBind switch
     {
         "0.0.0.0" or "*" => "127.0.0.1",
         "::" or "[::]" => "::1",
-        _ => InstanceBind,
+        _ => ToIp(InstanceBind),
     };
+
+    /// <summary>
+    /// A host name as an IP address (IPv4 first), resolved once: gateways connect to IP literals, and every host is
+    /// told the same address. An IP, or a name that does not resolve, is returned as it is.
+    /// </summary>
+    internal static string ToIp(string address)
+    {
+        if (IPAddress.TryParse(address.Trim('[', ']'), out _)) return address.Trim('[', ']');
+        try
+        {
+            var all = Dns.GetHostAddresses(address);
+            var ip = all.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork) ?? all.FirstOrDefault();
+            return ip?.ToString() ?? address;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return address;
+        }
+    }
 
     public static GatewaySettings From(Akka.Configuration.Config config)
     {
@@ -34,6 +53,7 @@ public sealed record GatewaySettings(string Bind, TimeSpan RequestTimeout, long 
             advertised = remote?.GetString("public-hostname", "") is { Length: > 0 } pub ? pub : remote?.GetString("hostname", "") ?? "";
             if (!clustered || advertised.Length == 0 || advertised is "0.0.0.0" or "::") advertised = clustered ? Dns.GetHostName() : "127.0.0.1";
         }
+        advertised = ToIp(advertised);
         var bind = c.GetString("instance-bind", "");
         // Standalone: instances listen on loopback only, whatever is advertised; in a cluster, where others reach them.
         if (bind.Length == 0) bind = clustered ? advertised : "127.0.0.1";

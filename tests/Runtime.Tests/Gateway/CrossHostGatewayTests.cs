@@ -36,6 +36,10 @@ public sealed class CrossHostGatewayTests
         var pub = Settings(cluster + "akka.remote.dot-netty.tcp.public-hostname = 203.0.113.5");
         Assert.Equal("203.0.113.5", pub.AdvertisedAddress);
 
+        // A name is announced as its address: gateways connect to IP literals.
+        var named = Settings(cluster + "pbm.gateway.advertised-address = localhost");
+        Assert.Equal("127.0.0.1", named.AdvertisedAddress);
+
         var everywhere = Settings(cluster + "pbm.gateway { advertised-address = 10.0.0.2, instance-bind = \"0.0.0.0\" }");
         Assert.Equal("10.0.0.2", everywhere.AdvertisedAddress);
         Assert.Equal("0.0.0.0", everywhere.InstanceBind);
