@@ -245,6 +245,9 @@ internal sealed class GatewayDirectory : ReceiveActor, IWithTimers
         if (_peers.TryGetValue(m.UniqueAddress, out var peer) && peer.Reachable != reachable)
         {
             peer.Reachable = reachable;
+            // Back in rotation as new destinations: the old ones were taken out (a gateway may have closed them for good).
+            if (reachable)
+                peer.Destinations = peer.Destinations.ToDictionary(kv => kv.Key, kv => new Destination(kv.Value.InstanceId, kv.Value.Port, kv.Value.Address, peer.Node));
             _log.Info("gateway: host {0} is {1}: its instances are {2} the rotation", peer.Node, reachable ? "reachable again" : "unreachable",
                 reachable ? "back in" : "out of");
         }
