@@ -13,8 +13,10 @@ const server = http.createServer((req, res) => {
   res.end(JSON.stringify({ app: process.env.PBM_APP || 'hello', instance, pid: process.pid }) + '\n');
 });
 
-server.listen(port, '127.0.0.1', () => {
-  console.log(`hello: instance ${instance} pid ${process.pid} listening on 127.0.0.1:${port}`);
+// HOST comes from pbm with PORT: 127.0.0.1 standalone, in a cluster the address other hosts' gateways reach.
+const host = process.env.HOST || '127.0.0.1';
+server.listen(port, host, () => {
+  console.log(`hello: instance ${instance} pid ${process.pid} listening on ${host}:${port}`);
 });
 
 // Graceful stop: finish in-flight requests, then exit.

@@ -37,17 +37,29 @@ internal sealed class MonitView
     {
         var rows = new List<string>();
         var title = "\u001b[1mpbm monit\u001b[0m";
-        rows.Add(title + "  " + (_hosts.Count > 0 ? Views.Host(_hosts[0]) : "") );
+        // One host: on the title line. A cluster: one line per host (as many as fit in a fifth of the screen).
+        var cluster = _hosts.Count > 1 || _instances.Select(i => i.Host).Distinct().Count() > 1;
+        rows.Add(title + "  " + (_hosts.Count == 1 ? Views.Host(_hosts[0]) : _hosts.Count > 1 ? $"{_hosts.Count} hosts" : ""));
+        if (_hosts.Count > 1)
+        {
+            var hostRows = Math.Max(1, height / 5);
+            var shown = _hosts.Count <= hostRows ? _hosts.Count : hostRows - 1;
+            foreach (var h in _hosts.Take(shown)) rows.Add("  " + Views.Host(h));
+            if (shown < _hosts.Count) rows.Add($"  \u001b[2m+{_hosts.Count - shown} more hosts (pbm hosts)\u001b[0m");
+        }
         rows.Add("\u001b[2mup/down select  q quit\u001b[0m" + (error is null ? "" : "  \u001b[31m" + error + "\u001b[0m"));
         rows.Add("");
         var now = DateTimeOffset.UtcNow;
-        var table = new Table("", "ID", "STATUS", "CPU", "MEM", "RESTARTS", "UPTIME", "PID");
+        var table = cluster
+            ? new Table("", "ID", "HOST", "STATUS", "CPU", "MEM", "RESTARTS", "UPTIME", "PID")
+            : new Table("", "ID", "STATUS", "CPU", "MEM", "RESTARTS", "UPTIME", "PID");
         for (var n = 0; n < _instances.Count; n++)
         {
             var i = _instances[n];
-            table.Add(n == _selected ? "\u001b[7m>\u001b[0m" : " ", n == _selected ? "\u001b[1m" + i.Id + "\u001b[0m" : i.Id, StatusColour(i.Status),
+            string[] cells = [n == _selected ? "\u001b[7m>\u001b[0m" : " ", n == _selected ? "\u001b[1m" + i.Id + "\u001b[0m" : i.Id, StatusColour(i.Status),
                 Views.Cpu(i.Cpu), Views.Mem(i.Memory), i.Restarts.ToString(CultureInfo.InvariantCulture),
-                i.StartedAt is { } s ? Duration(now - s) : "-", i.Pid?.ToString(CultureInfo.InvariantCulture) ?? "-");
+                i.StartedAt is { } s ? Duration(now - s) : "-", i.Pid?.ToString(CultureInfo.InvariantCulture) ?? "-"];
+            table.Add(cluster ? [cells[0], cells[1], i.Host, .. cells[2..]] : cells);
         }
         var tableRows = _instances.Count == 0 ? ["no apps (pbm start <script> starts one)"] : table.Render().TrimEnd('\n').Split('\n');
         var maxTable = Math.Max(3, height / 2);

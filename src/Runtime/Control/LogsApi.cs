@@ -17,7 +17,9 @@ namespace Pbm.Runtime.Control;
 /// GET /api/logs streams log lines as JSON lines (application/x-ndjson): the last N lines of each instance, read
 /// from the files and merged by time, then with follow=true every new line from the log bus until the client
 /// goes away. Following is by app, not by process, so it goes on across restarts and scale-ups.
-/// POST /api/logs/flush empties log files.
+/// In a cluster the answering node asks every host's <see cref="LogServer"/> for its part (its files, its instances'
+/// new lines) and merges them; each line then names its host.
+/// POST /api/logs/flush empties log files (on every host, in a cluster).
 /// </summary>
 internal static class LogsApi
 {
@@ -25,7 +27,7 @@ internal static class LogsApi
 
     public static void Map(IEndpointRouteBuilder api)
     {
-        api.MapGet("/api/logs", async (HttpContext context, ActorRegistry registry, PbmSettings settings, LogHub hub) =>
+        api.MapGet("/api/logs", async (HttpContext context, ActorRegistry registry, PbmSettings settings, LogHub hub, ActorSystem system) =>
         {
             var q = context.Request.Query;
             var linesText = q["lines"].FirstOrDefault() ?? "15";
@@ -39,20 +41,41 @@ internal static class LogsApi
             var (instances, app, index, error) = await ResolveAsync(registry, target);
             if (error is not null) return error;
 
-            // Subscribe before reading the files: a line written in between is then seen (at worst twice), never missed.
-            using var subscription = follow ? hub.Subscribe(app, index, stream) : null;
             var streams = stream is null ? new[] { "out", "err" } : [stream];
-            var tail = new List<LogEntry>();
-            foreach (var (a, i) in instances)
+            List<LogEntry> tail;
+            System.Threading.Channels.ChannelReader<LogEntry>? followed;
+            IDisposable? source;
+            if (!Clustered(system))
             {
-                // The last N lines of the instance, whichever stream they came from.
-                var mine = streams.SelectMany(s => LogTail.Read(s == "out" ? hub.OutPath(a, i) : hub.ErrPath(a, i), a, i, s, lines)).ToList();
-                tail.AddRange(mine.Count <= lines ? mine : ByTime(mine).Skip(mine.Count - lines));
+                // Subscribe before reading the files: a line written in between is then seen (at worst twice), never missed.
+                var subscription = follow ? hub.Subscribe(app, index, stream) : null;
+                source = subscription;
+                followed = subscription?.Lines;
+                tail = [];
+                foreach (var (a, i) in instances)
+                {
+                    // The last N lines of the instance, whichever stream they came from.
+                    var mine = streams.SelectMany(s => LogTail.Read(s == "out" ? hub.OutPath(a, i) : hub.ErrPath(a, i), a, i, s, lines)).ToList();
+                    tail.AddRange(mine.Count <= lines ? mine : ByTime(mine).Skip(mine.Count - lines));
+                }
             }
+            else
+            {
+                // Every host serves its own files and instances; an instance that moved has lines on several hosts.
+                var reader = new ClusterLogReader(system, new LogProtocol.ReadLogs(instances.Select(x => new LogProtocol.LogTarget(x.App, x.Index)).ToList(),
+                    streams, lines, follow, app, index, stream, ActorRefs.Nobody), TailTimeout(settings));
+                source = reader;
+                followed = follow ? reader.Lines : null;
+                var (all, _) = await reader.TailAsync;
+                tail = all.GroupBy(e => (e.App, e.Index))
+                    .SelectMany(g => g.Count() <= lines ? g : ByTime(g.ToList()).Skip(g.Count() - lines))
+                    .ToList();
+            }
+            using var _ = source;
             var merged = ByTime(tail);
-            var lastSeen = new Dictionary<(string, int, string), DateTimeOffset>();
+            var lastSeen = new Dictionary<(string?, string, int, string), DateTimeOffset>();
             foreach (var e in merged)
-                if (e.At is { } at) lastSeen[(e.App, e.Index, e.Stream)] = at;
+                if (e.At is { } at) lastSeen[(e.Host, e.App, e.Index, e.Stream)] = at;
 
             context.Response.ContentType = "application/x-ndjson";
             var body = context.Response.Body;
@@ -61,14 +84,14 @@ internal static class LogsApi
             {
                 foreach (var e in merged) await WriteAsync(body, e, ct);
                 await body.FlushAsync(ct);
-                if (subscription is null) return Results.Empty;
-                var reader = subscription.Lines;
+                if (followed is null) return Results.Empty;
+                var reader = followed;
                 while (await reader.WaitToReadAsync(ct))
                 {
                     while (reader.TryRead(out var e))
                     {
                         // Skip what the tail already showed (times are kept to the ms in files).
-                        if (e.At is { } at && lastSeen.TryGetValue((e.App, e.Index, e.Stream), out var seen) &&
+                        if (e.At is { } at && lastSeen.TryGetValue((e.Host, e.App, e.Index, e.Stream), out var seen) &&
                             at.ToUnixTimeMilliseconds() < seen.ToUnixTimeMilliseconds())
                             continue;
                         await WriteAsync(body, e, ct);
@@ -86,12 +109,12 @@ internal static class LogsApi
             return Results.Empty;
         });
 
-        api.MapPost("/api/logs/flush", async (HttpContext context, ActorRegistry registry, LogHub hub) =>
+        api.MapPost("/api/logs/flush", async (HttpContext context, ActorRegistry registry, LogHub hub, ActorSystem system, PbmSettings settings) =>
         {
             var target = context.Request.Query["target"].FirstOrDefault();
             var (_, app, index, error) = await ResolveAsync(registry, target);
             if (error is not null) return error;
-            var files = hub.Flush(app, index);
+            var files = Clustered(system) ? await FlushEverywhereAsync(system, app, index, TailTimeout(settings)) : hub.Flush(app, index);
             var what = target is null or "all" ? "every app" : target;
             return Results.Json(new OperationResult($"flushed the logs of {what} ({files} files emptied)", []), PbmJsonContext.Default.OperationResult);
         });
@@ -128,6 +151,31 @@ internal static class LogsApi
             default:
                 return ([], null, null, Error($"unexpected answer {answer.GetType().Name}", 500));
         }
+    }
+
+    /// <summary>A node of a multi-host cluster: logs live on every host, each host's log server serves its own.</summary>
+    private static bool Clustered(ActorSystem system) => system.Settings.Config.GetStringList("akka.cluster.seed-nodes", []).Count > 0;
+
+    /// <summary>How long the tail waits for a host (as pbm list does: a dying host must not hold the answer).</summary>
+    private static TimeSpan TailTimeout(PbmSettings settings) => settings.AskTimeout < TimeSpan.FromSeconds(5) ? settings.AskTimeout : TimeSpan.FromSeconds(5);
+
+    /// <summary>pbm flush in a cluster: every reachable host empties its own files of the target.</summary>
+    private static async Task<int> FlushEverywhereAsync(ActorSystem system, string? app, int? index, TimeSpan timeout)
+    {
+        var state = Akka.Cluster.Cluster.Get(system).State;
+        var asks = state.Members.Where(m => m.HasRole("host") && m.Status == Akka.Cluster.MemberStatus.Up && !state.Unreachable.Contains(m))
+            .Select(m => system.ActorSelection(new RootActorPath(m.Address) / "user" / LogServer.Name)
+                .Ask<LogProtocol.LogsFlushed>(new LogProtocol.FlushLogs(app, index), timeout))
+            .ToList();
+        try
+        {
+            await Task.WhenAll(asks);
+        }
+        catch (Exception)
+        {
+            // A host that did not answer keeps its files; the others are counted.
+        }
+        return asks.Where(a => a.IsCompletedSuccessfully).Sum(a => a.Result.Files);
     }
 
     /// <summary>Sorted by time, stable (lines without time keep their file order, first).</summary>

@@ -38,7 +38,7 @@ public sealed class GatewayRoute(string app, string pathPrefix, string? host, bo
 
     internal void Add(Destination d)
     {
-        lock (this) _destinations = [.. _destinations.Where(x => x.InstanceId != d.InstanceId || x.Port != d.Port), d];
+        lock (this) _destinations = [.. _destinations.Where(x => !x.SameAs(d)), d];
     }
 
     internal bool Remove(Destination d)
@@ -48,6 +48,23 @@ public sealed class GatewayRoute(string app, string pathPrefix, string? host, bo
             var before = _destinations.Length;
             _destinations = _destinations.Where(x => !ReferenceEquals(x, d)).ToArray();
             return _destinations.Length != before;
+        }
+    }
+
+    /// <summary>
+    /// Replaces the instances other hosts run (this host's own are kept): one already in rotation stays the same
+    /// object, so its in-flight count and a retry's "except" go on meaning the same instance.
+    /// </summary>
+    /// <returns>The remote destinations taken out of rotation.</returns>
+    internal IReadOnlyList<Destination> SetRemote(IReadOnlyList<Destination> remote)
+    {
+        lock (this)
+        {
+            var current = _destinations;
+            var kept = remote.Select(r => Array.Find(current, c => c.IsRemote && c.SameAs(r)) ?? r).ToList();
+            var removed = current.Where(c => c.IsRemote && !kept.Contains(c)).ToList();
+            _destinations = [.. current.Where(c => !c.IsRemote), .. kept];
+            return removed;
         }
     }
 }

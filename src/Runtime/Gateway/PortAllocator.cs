@@ -3,12 +3,14 @@ using System.Net.Sockets;
 
 namespace Pbm.Runtime.Gateway;
 
-/// <summary>Private ports for instances behind the gateway: a free loopback port, asked of the kernel.</summary>
+/// <summary>Private ports for instances behind the gateway: a free port, asked of the kernel.</summary>
 internal static class PortAllocator
 {
-    public static int Next()
+    /// <summary>A port free on loopback, or on every address when instances listen on another than loopback.</summary>
+    public static int Next(string? bind = null)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        var loopback = bind is null || bind == "localhost" || (IPAddress.TryParse(bind, out var ip) && IPAddress.IsLoopback(ip));
+        using var listener = new TcpListener(loopback ? IPAddress.Loopback : IPAddress.Any, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }

@@ -3,9 +3,10 @@ using System.Net.Sockets;
 namespace Pbm.Runtime.Gateway;
 
 /// <summary>
-/// Is a new instance ready for traffic? "tcp": its private port accepts a connection. "http:/path": that path
-/// answers 2xx. Probed every 25 ms until ready, the process exits, or the listen timeout passes. "message": the
-/// app sends "ready" over its IPC channel (Node: process.send('ready'), see <see cref="Processes.ChildProcess"/>).
+/// Is a new instance ready for traffic? "tcp": its private port accepts a connection (at the address the gateway
+/// reaches it). "http:/path": that path answers 2xx. Probed every 25 ms until ready, the process exits, or the
+/// listen timeout passes. "message": the app sends "ready" over its IPC channel (Node: process.send('ready'), see
+/// <see cref="Processes.ChildProcess"/>).
 /// </summary>
 internal static class Readiness
 {
@@ -23,7 +24,7 @@ internal static class Readiness
     }
 
     /// <summary>Null when ready, else why not.</summary>
-    public static async Task<string?> WaitAsync(string check, int port, TimeSpan timeout, Func<bool> stillRunning)
+    public static async Task<string?> WaitAsync(string check, string address, int port, TimeSpan timeout, Func<bool> stillRunning)
     {
         var deadline = DateTime.UtcNow + timeout;
         string last = "no answer";
@@ -36,15 +37,15 @@ internal static class Readiness
                 {
                     var path = check[5..];
                     if (!path.StartsWith('/')) path = "/" + path;
-                    using var response = await Http.GetAsync($"http://127.0.0.1:{port}{path}").ConfigureAwait(false);
+                    using var response = await Http.GetAsync($"http://{(address.Contains(':') ? "[" + address + "]" : address)}:{port}{path}").ConfigureAwait(false);
                     if ((int)response.StatusCode is >= 200 and < 300) return null;
                     last = $"GET {path} answered {(int)response.StatusCode}";
                 }
                 else
                 {
-                    using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                    using var client = new TcpClient();
                     using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-                    await socket.ConnectAsync(System.Net.IPAddress.Loopback, port, cts.Token).ConfigureAwait(false);
+                    await client.ConnectAsync(address, port, cts.Token).ConfigureAwait(false);
                     return null;
                 }
             }

@@ -76,6 +76,11 @@ internal static class PbmNodeStarter
             var metrics = setup.Metrics ?? new Metrics.MetricsBoard();
             var host = system.ActorOf(HostAgent.Props(settings, new PbmPaths(home), proxy, logs, metrics, gateway), "host");
             registry.Register<HostAgentKey>(host);
+            // pbm logs in a cluster: the answering node asks every host for its files and its instances' new lines.
+            system.ActorOf(Logs.LogServer.Props(logs, settings.NodeName), Logs.LogServer.Name);
+            // In a cluster every host's gateway routes to every host's ready instances (see GatewayDirectory).
+            if (gateway is not null && gateway.Settings.Clustered)
+                system.ActorOf(Gateway.GatewayDirectory.Props(gateway, settings.NodeName), Gateway.GatewayDirectory.Name);
             // systemctl stop / SIGTERM / the service stopping: stop every instance gracefully; desired state stays,
             // so the instances come back (here or elsewhere) when the node does (pbm kill, by contrast, forgets them first).
             CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "stop-instances", async () =>

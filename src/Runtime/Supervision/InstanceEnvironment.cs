@@ -6,7 +6,8 @@ namespace Pbm.Runtime.Supervision;
 /// <summary>The environment of an instance's process: the spec's, then the variables pbm adds.</summary>
 internal static class InstanceEnvironment
 {
-    public static Dictionary<string, string> For(AppSpec spec, int index, int? privatePort)
+    /// <param name="bind">With a private port: the address to listen on, given as HOST (and PBM_BIND) unless --env HOST=... was given.</param>
+    public static Dictionary<string, string> For(AppSpec spec, int index, int? privatePort, string? bind = null)
     {
         var env = new Dictionary<string, string>(spec.Env)
         {
@@ -15,7 +16,14 @@ internal static class InstanceEnvironment
             ["PBM_ID"] = $"{spec.Name}:{index}",
             ["NODE_APP_INSTANCE"] = index.ToString(CultureInfo.InvariantCulture),
         };
-        if (privatePort is { } port) env["PORT"] = port.ToString(CultureInfo.InvariantCulture);
+        if (privatePort is { } port)
+        {
+            env["PORT"] = port.ToString(CultureInfo.InvariantCulture);
+            // Where the instance should listen: loopback standalone; in a cluster, the address other hosts' gateways reach.
+            // A HOST given explicitly (--env HOST=..., an app file's env) wins; one inherited from the shell does not.
+            env["PBM_BIND"] = bind ?? "127.0.0.1";
+            env["HOST"] = spec.EnvOverrides.TryGetValue("HOST", out var explicitHost) ? explicitHost : bind ?? "127.0.0.1";
+        }
         return env;
     }
 

@@ -148,7 +148,7 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
             {
                 if (_gateway is not null && _privatePort is { } port)
                 {
-                    _destination = new Destination($"{_spec.Name}:{_index}", port);
+                    _destination = _gateway.LocalDestination($"{_spec.Name}:{_index}", port);
                     _gateway.Add(_spec.Name, _destination);
                 }
                 Report(InstanceStatus.Online, _child!.Pid, _child.StartedAt);
@@ -257,8 +257,8 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
             _output = new InstanceLog(_logs, _spec.Name, _index, _settings.LogOptionsFor(_spec),
                 error => log.Warning("{0}: {1}; its lines are dropped (and counted) until the file can be written, the app keeps running", id, error));
         }
-        if (_spec.Port is not null) _privatePort = PortAllocator.Next();
-        var env = InstanceEnvironment.For(_spec, _index, _spec.Port is null ? null : _privatePort);
+        if (_spec.Port is not null) _privatePort = PortAllocator.Next(_gateway?.Settings.InstanceBind);
+        var env = InstanceEnvironment.For(_spec, _index, _spec.Port is null ? null : _privatePort, _gateway?.Settings.InstanceBind);
         var startedAt = DateTimeOffset.UtcNow;
         ChildProcess child;
         try
@@ -296,7 +296,7 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         {
             // Launching until ready: only then does it join the gateway and count as online.
             Report(InstanceStatus.Launching, child.Pid, child.StartedAt);
-            Readiness.WaitAsync(check, probePort, listenTimeout, () => !child.HasExited)
+            Readiness.WaitAsync(check, _gateway?.Settings.InstanceAddress ?? "127.0.0.1", probePort, listenTimeout, () => !child.HasExited)
                 .ContinueWith(t => self.Tell(new ReadyResult(pid, t.IsCompletedSuccessfully ? t.Result : "readiness probe failed")),
                     TaskContinuationOptions.ExecuteSynchronously);
             return;
@@ -319,11 +319,12 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         Become(Stopping);
         if (_destination is { } destination)
         {
-            // Out of rotation first, then let in-flight requests finish (up to kill-timeout), then signal.
+            // Out of rotation first (here and, in a cluster, in every host's gateway), then let in-flight requests
+            // finish (up to kill-timeout), then signal.
             LeaveGateway();
             var self = Self;
             var pid = child.Pid;
-            PbmGateway.DrainAsync(destination, TimeSpan.FromMilliseconds(_spec.KillTimeoutMs))
+            _gateway!.DrainEverywhereAsync(destination, TimeSpan.FromMilliseconds(_spec.KillTimeoutMs))
                 .ContinueWith(_ => self.Tell(new Drained(pid)), TaskContinuationOptions.ExecuteSynchronously);
             return;
         }

@@ -72,6 +72,33 @@ public sealed class NetnsClusterTests(ITestOutputHelper output)
             Assert.True(start.ExitCode == 0, start.ToString());
             var before = await Sandbox.EventuallyAsync(Instances, l => l.Count == 3 && l.All(i => i.Status == InstanceStatus.Online) && l.Select(i => i.Host).Distinct().Count() == 3,
                 "one instance on each namespaced host", TimeSpan.FromSeconds(40));
+            // The gateway across real hosts: an app pinned to a, asked of b's and c's gateways (from the bridge). Its
+            // instances listen on a's advertised address (HOST), which b and c reach over the bridge.
+            var port = Ports.Free();
+            var web = await seed.RunAsync("start", Repo.App("web.js"), "--name", "web", "-i", "2", "--port", port.ToString(), "--hosts", TestCluster.NodeName(4053),
+                "--endpoint", $"127.0.0.1:{api}", "--token", token);
+            Assert.True(web.ExitCode == 0, web.ToString());
+            using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) })
+            {
+                foreach (var gateway in new[] { $"{net}.12", $"{net}.13" })
+                {
+                    var pid = await Sandbox.EventuallyAsync(async () =>
+                    {
+                        try
+                        {
+                            var body = await http.GetStringAsync($"http://{gateway}:{port}/");
+                            return System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("pid").GetInt32();
+                        }
+                        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                        {
+                            return 0;
+                        }
+                    }, p => p > 0, $"the gateway on {gateway} to serve the app of host a", TimeSpan.FromSeconds(30));
+                    Assert.Equal($"{tag}a", NamespaceOf(pid));
+                }
+            }
+            Assert.True((await seed.RunAsync("delete", "web", "--endpoint", $"127.0.0.1:{api}", "--token", token)).ExitCode == 0);
+
             // Cut c's link: the majority downs it and moves its instance; c, alone, downs itself and stops it.
             var cPid = Sandbox.DaemonPid(w2.Home);
             var victim = before.Single(i => i.Host.EndsWith(":4055", StringComparison.Ordinal));

@@ -11,13 +11,21 @@ namespace Pbm.Integration.Tests.Cluster;
 public sealed class TestCluster : IAsyncDisposable
 {
     private readonly List<Process> _lighthouses = [];
+    private readonly Dictionary<int, string> _addresses = [];
 
-    private TestCluster(int workers)
+    private TestCluster(int workers, bool ownAddresses)
     {
         SeedPort = Ports.Free();
         ApiPort = Ports.Free();
         Lighthouse = new Sandbox();
-        for (var i = 0; i < workers; i++) Workers.Add((new Sandbox(), Ports.Free()));
+        for (var i = 0; i < workers; i++)
+        {
+            var port = Ports.Free();
+            Workers.Add((new Sandbox(), port));
+            // Loopback has all of 127.0.0.0/8: each worker its own address, as hosts have, so each gateway can
+            // listen on the same public port and instances are reached at their host's address, not 127.0.0.1.
+            if (ownAddresses) _addresses[port] = $"127.0.0.{2 + i}";
+        }
     }
 
     public int SeedPort { get; }
@@ -28,9 +36,13 @@ public sealed class TestCluster : IAsyncDisposable
 
     public static string NodeName(int port) => $"{Environment.MachineName}:{port}";
 
-    public static async Task<TestCluster> StartAsync(int workers)
+    /// <summary>The address of a worker (its cluster address, its gateway's and its instances'); 127.0.0.1 unless own addresses were asked for.</summary>
+    public string AddressOf(int workerPort) => _addresses.GetValueOrDefault(workerPort, "127.0.0.1");
+
+    /// <param name="ownAddresses">Each worker on its own loopback address (127.0.0.2, .3...), its gateway bound there.</param>
+    public static async Task<TestCluster> StartAsync(int workers, bool ownAddresses = false)
     {
-        var cluster = new TestCluster(workers);
+        var cluster = new TestCluster(workers, ownAddresses);
         cluster.StartLighthouse();
         await Task.WhenAll(cluster.Workers.Select(w => cluster.StartWorkerAsync(w.Box, w.Port)));
         await Sandbox.EventuallyAsync(() => cluster.HostsAsync(), h => h.Count == workers, $"{workers} hosts to register", TimeSpan.FromSeconds(40));
@@ -50,7 +62,13 @@ public sealed class TestCluster : IAsyncDisposable
 
     public async Task StartWorkerAsync(Sandbox box, int port)
     {
-        var r = await box.RunAsync(TimeSpan.FromSeconds(60), "daemon", "--seeds", $"127.0.0.1:{SeedPort}", "--cluster-port", port.ToString());
+        string[] args = ["daemon", "--seeds", $"127.0.0.1:{SeedPort}", "--cluster-port", port.ToString()];
+        if (_addresses.TryGetValue(port, out var address))
+        {
+            args = [.. args, "--cluster-ip", address];
+            box.Env["PBM__GATEWAY__BIND"] = address;
+        }
+        var r = await box.RunAsync(TimeSpan.FromSeconds(60), args);
         Assert.True(r.ExitCode == 0, $"worker on {port} did not start: {r}");
     }
 

@@ -17,10 +17,15 @@ public sealed class LoadLoop : IAsyncDisposable
     private readonly Task[] _loops;
     private int _ok;
 
-    public LoadLoop(int port, int concurrency = 4, string path = "/")
+    /// <param name="host">The gateway's address (another loopback address for another host of a test cluster).</param>
+    /// <param name="post">POST instead of GET: not idempotent, so never retried by the gateway on another instance.</param>
+    public LoadLoop(int port, int concurrency = 4, string path = "/", string host = "127.0.0.1", bool post = false)
     {
-        _loops = Enumerable.Range(0, concurrency).Select(_ => Task.Run(() => RunAsync($"http://127.0.0.1:{port}{path}"))).ToArray();
+        _post = post;
+        _loops = Enumerable.Range(0, concurrency).Select(_ => Task.Run(() => RunAsync($"http://{host}:{port}{path}"))).ToArray();
     }
+
+    private readonly bool _post;
 
     public int Ok => Volatile.Read(ref _ok);
     public ConcurrentBag<string> Failures { get; } = [];
@@ -32,7 +37,9 @@ public sealed class LoadLoop : IAsyncDisposable
         {
             try
             {
-                using var response = await _http.GetAsync(url, _stop.Token);
+                using var response = _post
+                    ? await _http.PostAsync(url, new StringContent("x"), _stop.Token)
+                    : await _http.GetAsync(url, _stop.Token);
                 var body = await response.Content.ReadAsStringAsync(_stop.Token);
                 if (!response.IsSuccessStatusCode)
                 {

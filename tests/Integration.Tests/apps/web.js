@@ -44,12 +44,18 @@ server.on('upgrade', (req, socket) => {
   socket.on('error', () => {});
 });
 
-server.listen(Number(process.env.PORT || 0), '127.0.0.1', () => {
-  console.log(`web ${version} instance ${instance} on ${server.address().port}`);
+// HOST is where pbm wants the instance to listen: loopback standalone, the address other hosts reach in a cluster.
+const host = process.env.HOST || '127.0.0.1';
+server.listen(Number(process.env.PORT || 0), host, () => {
+  console.log(`web ${version} instance ${instance} on ${host}:${server.address().port}`);
   // READY_AFTER_MS: tell the manager "ready" over the IPC channel that long after listening (PM2's wait_ready);
   // 'never' keeps quiet. It prints whether it has a channel at all.
   const after = process.env.READY_AFTER_MS;
   console.log(`ipc channel: ${typeof process.send === 'function'}`);
   if (after && after !== 'never' && process.send) setTimeout(() => process.send('ready'), Number(after));
 });
-process.on('SIGTERM', () => { server.close(() => process.exit(0)); setTimeout(() => process.exit(0), 3000).unref(); });
+// EXIT_ON_TERM: die at once on SIGTERM, cutting whatever is in flight (only pbm's draining protects requests then).
+process.on('SIGTERM', () => {
+  if (process.env.EXIT_ON_TERM) process.exit(0);
+  server.close(() => process.exit(0)); setTimeout(() => process.exit(0), 3000).unref();
+});
