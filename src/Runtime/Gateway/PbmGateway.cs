@@ -7,11 +7,34 @@ namespace Pbm.Runtime.Gateway;
 /// an app with --port is applied; process workers add their instance once it is ready and remove it before
 /// it is stopped (then wait for its in-flight requests), or as soon as it exits.
 /// </summary>
-public sealed class PbmGateway(GatewaySettings settings, ILogger logger) : IAsyncDisposable
+public sealed class PbmGateway : IAsyncDisposable
 {
+    /// <summary>
+    /// Idle keep-alive connections to instances are closed after this long unused: below Node's default
+    /// keepAliveTimeout (5 s), so the gateway does not send a request on a connection the app is closing.
+    /// </summary>
+    internal const long IdleConnectionMs = 4000;
+
     private readonly Dictionary<int, GatewayListener> _listeners = [];
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (int Port, GatewayRoute Route)> _routes = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _lock = new(1, 1);
+    private readonly GatewaySettings settings;
+    private readonly ILogger logger;
+    private readonly Timer _trim;
+
+    public PbmGateway(GatewaySettings settings, ILogger logger)
+    {
+        this.settings = settings;
+        this.logger = logger;
+        _trim = new Timer(_ => Trim(), null, 1000, 1000);
+    }
+
+    private void Trim()
+    {
+        foreach (var (_, route) in _routes.Values)
+            foreach (var d in route.Destinations)
+                d.Trim(IdleConnectionMs);
+    }
 
     /// <summary>Requests and latencies per app, recorded by every listener of this host (GET /metrics).</summary>
     public Metrics.GatewayMetrics Metrics { get; } = new();
@@ -77,6 +100,7 @@ public sealed class PbmGateway(GatewaySettings settings, ILogger logger) : IAsyn
     public void Remove(string app, Destination destination)
     {
         if (_routes.TryGetValue(app, out var r)) r.Route.Remove(destination);
+        destination.Retire();
     }
 
     /// <summary>The ready instances of <paramref name="app"/> in rotation.</summary>
@@ -108,6 +132,7 @@ public sealed class PbmGateway(GatewaySettings settings, ILogger logger) : IAsyn
 
     public async ValueTask DisposeAsync()
     {
+        await _trim.DisposeAsync().ConfigureAwait(false);
         foreach (var l in _listeners.Values) await l.DisposeAsync().ConfigureAwait(false);
         _listeners.Clear();
     }
