@@ -21,9 +21,11 @@ namespace Pbm.Runtime.Gateway;
 /// Why not Kestrel + YARP (what this replaced): on a small machine shared with the apps, their cost per request
 /// was about 3x the Node app's, mostly thread hand-offs (socket engine -> Kestrel's IO queue -> pipe -> request
 /// -> HttpClient -> back) and the thread pool spinning between them. Here a request is two socket waits (the
-/// client's request, the instance's response); each send is normally done in place; nothing is allocated per
-/// request on the keep-alive path. Timeouts are deadlines checked by the listener's 1 s sweep instead of timers
-/// per operation.
+/// client's request, the instance's response); each send is normally done in place. A request allocates nothing
+/// on the keep-alive path: the request and its attempts run in the connection's one async method (one state
+/// machine per connection; separate async methods per request cost ~450 B each at 50 requests in flight, the
+/// pooling builder's cache being far smaller than that). Timeouts are deadlines checked by the listener's 1 s
+/// sweep instead of timers per operation.
 /// </remarks>
 internal sealed class ClientConnection
 {
@@ -73,8 +75,8 @@ internal sealed class ClientConnection
         {
             while (true)
             {
-                int headEnd;
-                while ((headEnd = HeadEnd(_in.AsSpan(0, _filled))) < 0)
+                int requestHeadEnd;
+                while ((requestHeadEnd = HeadEnd(_in.AsSpan(0, _filled))) < 0)
                 {
                     if (_filled >= RequestHead.MaxHead)
                     {
@@ -91,15 +93,367 @@ internal sealed class ClientConnection
                 }
                 Idle = false;
                 Disarm();
-                var status = _req.Parse(_in.AsSpan(0, headEnd));
-                if (status != 0)
+                var parsed = _req.Parse(_in.AsSpan(0, requestHeadEnd));
+                if (parsed != 0)
                 {
-                    await RespondAsync(status, "pbm: bad request", close: true);
+                    await RespondAsync(parsed, "pbm: bad request", close: true);
                     return;
                 }
-                var keepAlive = await HandleAsync();
+                // The request, then its attempts; all in this one method so a request allocates no state machine.
+                bool keep;
+                var started = Stopwatch.GetTimestamp();
+                var req = _req;
+                var route = _listener.Match(_in, req);
+                if (route is null) { keep = await RefuseAsync(404, "pbm: no app is routed here"); goto served; }
+                if (req.ContentLength > _listener.Settings.MaxBodyBytes)
+                {
+                    await RespondAsync(413, "pbm: request body too large", close: true);
+                    route.Stats.Record(413, Stopwatch.GetTimestamp() - started);
+                    keep = false;
+                    goto served;
+                }
+                var setCookie = false;
+                var destination = route.Sticky ? Sticky(route, out setCookie) : route.Pick();
+                if (destination is null)
+                {
+                    var refused = await RefuseAsync(503, $"pbm: no ready instance of {route.App}");
+                    route.Stats.Record(503, Stopwatch.GetTimestamp() - started);
+                    keep = refused;
+                    goto served;
+                }
+
+                // How much of the body is already here; a body all in hand can be sent again on a retry.
+                int bodyHere;
+                bool bodyComplete;
+                var requestScanner = default(ChunkedScanner);
+                var after = _filled - req.HeadEnd;
+                if (req.Chunked)
+                {
+                    bodyHere = requestScanner.Scan(_in.AsSpan(req.HeadEnd, after));
+                    if (bodyHere < 0)
+                    {
+                        await RespondAsync(400, "pbm: bad chunked body", close: true);
+                        keep = false;
+                        goto served;
+                    }
+                    bodyComplete = requestScanner.Done;
+                    if (bodyHere > _listener.Settings.MaxBodyBytes)
+                    {
+                        await RespondAsync(413, "pbm: request body too large", close: true);
+                        keep = false;
+                        goto served;
+                    }
+                }
+                else
+                {
+                    bodyHere = (int)Math.Min(req.ContentLength, after);
+                    bodyComplete = bodyHere == req.ContentLength;
+                }
+                if (req.IsWebSocket) bodyComplete = true; // whatever follows the head is the tunnel's, sent along
+
+                var outcome = default(Outcome);
+                var attempts = 0;
+                var retried = false;
+                while (true)
+                {
+                    attempts++;
+                    destination.Enter();
+                    try
+                    {
+                        var cookie = setCookie || (retried && route.Sticky);
+                        _timedOut = false;
+                        _bodyTooLarge = false;
+                        var be = RentLive(destination);
+                        var reused = be is not null;
+                        if (be is null)
+                        {
+                            try
+                            {
+                                be = await ConnectAsync(destination);
+                            }
+                            catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
+                            {
+                                outcome = Outcome.Failed(Failure.Connect, false);
+                                goto attempted;
+                            }
+                        }
+                        var upgrade = req.IsWebSocket;
+                        Task<bool>? pump = null;
+                        var responseStarted = false;
+                        try
+                        {
+                            // The request head as the instance gets it, with the body bytes already here.
+                            var headLength = BuildRequestHead(destination);
+                            var send = bodyHere + (upgrade ? _filled - req.HeadEnd - bodyHere : 0);
+                            Arm(_timeoutMs, be.Socket);
+                            if (headLength + send <= _out.Length)
+                            {
+                                _in.AsSpan(req.HeadEnd, send).CopyTo(_out.AsSpan(headLength));
+                                await be.Socket.SendAsync(_out.AsMemory(0, headLength + send), SocketFlags.None);
+                            }
+                            else
+                            {
+                                await be.Socket.SendAsync(_out.AsMemory(0, headLength), SocketFlags.None);
+                                await be.Socket.SendAsync(_in.AsMemory(req.HeadEnd, send), SocketFlags.None);
+                            }
+                            if (!bodyComplete)
+                            {
+                                // The rest of the body streams from the client while the answer is awaited (it may come early).
+                                Consume(req.HeadEnd + bodyHere);
+                                pump = PumpRequestBodyAsync(be.Socket, req.Chunked ? -1 : req.ContentLength - bodyHere, requestScanner, bodyHere);
+                            }
+                        }
+                        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                        {
+                            be.Dispose();
+                            outcome = Outcome.Failed(_timedOut ? Failure.TimedOut : Failure.Lost, reused);
+                            goto attempted;
+                        }
+
+                        var res = _res;
+                        var filled = 0;
+                        int headEnd;
+                        try
+                        {
+                            while (true)
+                            {
+                                // Read a response head (interim 1xx heads are relayed and skipped).
+                                while ((headEnd = HeadEnd(be.Buffer.AsSpan(0, filled))) < 0)
+                                {
+                                    if (filled == be.Buffer.Length)
+                                    {
+                                        if (filled >= ResponseHead.MaxHead) throw new BadResponseException();
+                                        Grow(ref be.Buffer, filled, pooled: false);
+                                    }
+                                    Arm(_timeoutMs, be.Socket, pump is null ? null : _socket);
+                                    int n;
+                                    try
+                                    {
+                                        n = await be.Socket.ReceiveAsync(be.Buffer.AsMemory(filled), SocketFlags.None);
+                                    }
+                                    catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                                    {
+                                        n = -1;
+                                    }
+                                    if (n <= 0)
+                                    {
+                                        be.Dispose();
+                                        await Settle(pump);
+                                        if (responseStarted) { outcome = Aborted(502); goto attempted; }
+                                        if (_timedOut) { outcome = Outcome.Failed(Failure.TimedOut, reused); goto attempted; }
+                                        outcome = Outcome.Failed(filled == 0 ? Failure.Lost : Failure.BadResponse, reused);
+                                        goto attempted;
+                                    }
+                                    filled += n;
+                                }
+                                if (!res.Parse(be.Buffer.AsSpan(0, headEnd))) throw new BadResponseException();
+                                if (res.Status is >= 100 and < 200 && res.Status != 101)
+                                {
+                                    Arm(_timeoutMs, _socket);
+                                    await _socket.SendAsync(be.Buffer.AsMemory(0, headEnd), SocketFlags.None);
+                                    responseStarted = true;
+                                    filled -= headEnd;
+                                    be.Buffer.AsSpan(headEnd, filled).CopyTo(be.Buffer);
+                                    continue;
+                                }
+                                if (res.Status == 101 && !upgrade) throw new BadResponseException();
+                                break;
+                            }
+                        }
+                        catch (BadResponseException)
+                        {
+                            be.Dispose();
+                            await Settle(pump);
+                            outcome = responseStarted ? Aborted(502) : Outcome.Failed(Failure.BadResponse, reused);
+                            goto attempted;
+                        }
+                        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                        {
+                            // The client went away while an interim response was relayed.
+                            be.Dispose();
+                            await Settle(pump);
+                            outcome = Aborted(res.Status);
+                            goto attempted;
+                        }
+
+                        if (res.Status == 101) { outcome = await TunnelAsync(be, headEnd, filled); goto attempted; }
+
+                        // The final head, then the body as it comes.
+                        var status = res.Status;
+                        var noBody = req.IsHead || status is 204 or 304;
+                        var untilClose = !noBody && !res.Chunked && res.ContentLength < 0;
+                        var closeClient = req.ConnectionClose || req.Http10 || untilClose || upgrade || _listener.Closing;
+                        var backendReusable = !res.ConnectionClose && !res.Http10 && !untilClose && !req.Http10 && !upgrade;
+                        var scanner = default(ChunkedScanner);
+                        long remaining = noBody ? 0 : res.ContentLength;
+                        var bodyBytes = filled - headEnd;
+                        int bodyNow;
+                        var complete = noBody;
+                        if (noBody) bodyNow = 0;
+                        else if (res.Chunked)
+                        {
+                            bodyNow = scanner.Scan(be.Buffer.AsSpan(headEnd, bodyBytes));
+                            complete = scanner.Done;
+                        }
+                        else if (untilClose) bodyNow = bodyBytes;
+                        else
+                        {
+                            bodyNow = (int)Math.Min(remaining, bodyBytes);
+                            remaining -= bodyNow;
+                            complete = remaining == 0;
+                        }
+                        if (bodyNow < 0)
+                        {
+                            be.Dispose();
+                            await Settle(pump);
+                            outcome = Outcome.Failed(Failure.BadResponse, reused);
+                            goto attempted;
+                        }
+                        if (complete && bodyNow != bodyBytes) backendReusable = false; // bytes after the response: do not trust the connection
+
+                        try
+                        {
+                            var headLength = BuildResponseHead(be.Buffer, destination, cookie, closeClient);
+                            Arm(_timeoutMs, _socket);
+                            if (headLength + bodyNow <= _out.Length)
+                            {
+                                be.Buffer.AsSpan(headEnd, bodyNow).CopyTo(_out.AsSpan(headLength));
+                                await _socket.SendAsync(_out.AsMemory(0, headLength + bodyNow), SocketFlags.None);
+                            }
+                            else
+                            {
+                                await _socket.SendAsync(_out.AsMemory(0, headLength), SocketFlags.None);
+                                await _socket.SendAsync(be.Buffer.AsMemory(headEnd, bodyNow), SocketFlags.None);
+                            }
+                            responseStarted = true;
+                            while (!complete)
+                            {
+                                Arm(_timeoutMs, be.Socket, pump is null ? null : _socket);
+                                int n;
+                                try
+                                {
+                                    n = await be.Socket.ReceiveAsync(be.Buffer, SocketFlags.None);
+                                }
+                                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                                {
+                                    n = -1;
+                                }
+                                if (n == 0 && untilClose) break;
+                                if (n <= 0)
+                                {
+                                    be.Dispose();
+                                    await Settle(pump);
+                                    outcome = Aborted(status);
+                                    goto attempted;
+                                }
+                                int take;
+                                if (res.Chunked)
+                                {
+                                    take = scanner.Scan(be.Buffer.AsSpan(0, n));
+                                    if (take < 0)
+                                    {
+                                        be.Dispose();
+                                        await Settle(pump);
+                                        outcome = Aborted(status);
+                                        goto attempted;
+                                    }
+                                    complete = scanner.Done;
+                                }
+                                else if (untilClose) take = n;
+                                else
+                                {
+                                    take = (int)Math.Min(remaining, n);
+                                    remaining -= take;
+                                    complete = remaining == 0;
+                                }
+                                if (take != n) backendReusable = false;
+                                Arm(_timeoutMs, _socket);
+                                await _socket.SendAsync(be.Buffer.AsMemory(0, take), SocketFlags.None);
+                            }
+                        }
+                        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                        {
+                            // The client went away mid-response.
+                            be.Dispose();
+                            await Settle(pump);
+                            outcome = Aborted(status);
+                            goto attempted;
+                        }
+                        Disarm();
+
+                        if (pump is not null)
+                        {
+                            if (!pump.IsCompleted)
+                            {
+                                // Answered before the whole body came: neither connection knows where the next request starts.
+                                be.Dispose();
+                                _socket.Dispose();
+                                await Settle(pump);
+                                outcome = new Outcome(OutcomeKind.Done, status, false);
+                                goto attempted;
+                            }
+                            if (!await Settle(pump))
+                            {
+                                backendReusable = false;
+                                closeClient = true;
+                            }
+                        }
+                        else
+                        {
+                            Consume(req.HeadEnd + bodyHere);
+                        }
+                        if (backendReusable)
+                        {
+                            be.Uses++;
+                            destination.Return(be);
+                        }
+                        else
+                        {
+                            be.Dispose();
+                        }
+                        outcome = new Outcome(OutcomeKind.Done, status, !closeClient);
+                        goto attempted;
+                    }
+                    finally
+                    {
+                        destination.Exit();
+                    }
+                    attempted:
+                    if (outcome.Kind != OutcomeKind.NoResponse) break;
+                    var safe = outcome.Failure switch
+                    {
+                        Failure.Connect => true,
+                        Failure.Lost => req.Idempotent || outcome.Reused,
+                        _ => req.Idempotent,
+                    };
+                    // One retry on another instance (as before); a lost reused connection may also retry on a fresh one.
+                    if (!safe || !bodyComplete || attempts >= 3 || (attempts == 2 && !outcome.Reused)) break;
+                    var other = route.Pick(except: destination);
+                    if (other is null && !outcome.Reused) break;
+                    destination = other ?? destination;
+                    retried = true;
+                }
+
+                var keepAlive = outcome.KeepAlive;
+                var code = outcome.Status;
+                if (outcome.Kind == OutcomeKind.NoResponse)
+                {
+                    code = _bodyTooLarge ? 413 : outcome.Failure == Failure.TimedOut ? 504 : 502;
+                    var message = code switch
+                    {
+                        413 => "pbm: request body too large",
+                        504 => $"pbm: {destination.InstanceId} did not answer within {_listener.Settings.RequestTimeout.TotalSeconds:0.#} s",
+                        _ => $"pbm: {destination.InstanceId} failed before answering",
+                    };
+                    keepAlive = bodyComplete && !_bodyTooLarge;
+                    if (keepAlive) Consume(req.HeadEnd + bodyHere);
+                    await RespondAsync(code, message, close: !keepAlive);
+                }
+                route.Stats.Record(code, Stopwatch.GetTimestamp() - started);
+                keep = keepAlive;
+                served:
                 Idle = true;
-                if (!keepAlive || _listener.Closing) return;
+                if (!keep || _listener.Closing) return;
             }
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException or OperationCanceledException)
@@ -112,360 +466,12 @@ internal sealed class ClientConnection
         }
     }
 
-    /// <summary>Serves the parsed request; true when the connection may take another one.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> HandleAsync()
-    {
-        var started = Stopwatch.GetTimestamp();
-        var req = _req;
-        var route = _listener.Match(_in, req);
-        if (route is null) return await RefuseAsync(404, "pbm: no app is routed here");
-        if (req.ContentLength > _listener.Settings.MaxBodyBytes)
-        {
-            await RespondAsync(413, "pbm: request body too large", close: true);
-            route.Stats.Record(413, Stopwatch.GetTimestamp() - started);
-            return false;
-        }
-        var setCookie = false;
-        var destination = route.Sticky ? Sticky(route, out setCookie) : route.Pick();
-        if (destination is null)
-        {
-            var refused = await RefuseAsync(503, $"pbm: no ready instance of {route.App}");
-            route.Stats.Record(503, Stopwatch.GetTimestamp() - started);
-            return refused;
-        }
-
-        // How much of the body is already here; a body all in hand can be sent again on a retry.
-        int bodyHere;
-        bool bodyComplete;
-        var scanner = default(ChunkedScanner);
-        var after = _filled - req.HeadEnd;
-        if (req.Chunked)
-        {
-            bodyHere = scanner.Scan(_in.AsSpan(req.HeadEnd, after));
-            if (bodyHere < 0)
-            {
-                await RespondAsync(400, "pbm: bad chunked body", close: true);
-                return false;
-            }
-            bodyComplete = scanner.Done;
-            if (bodyHere > _listener.Settings.MaxBodyBytes)
-            {
-                await RespondAsync(413, "pbm: request body too large", close: true);
-                return false;
-            }
-        }
-        else
-        {
-            bodyHere = (int)Math.Min(req.ContentLength, after);
-            bodyComplete = bodyHere == req.ContentLength;
-        }
-        if (req.IsWebSocket) bodyComplete = true; // whatever follows the head is the tunnel's, sent along
-
-        Outcome outcome;
-        var attempts = 0;
-        var retried = false;
-        while (true)
-        {
-            attempts++;
-            destination.Enter();
-            try
-            {
-                outcome = await ForwardAsync(route, destination, setCookie || (retried && route.Sticky), bodyHere, bodyComplete, scanner);
-            }
-            finally
-            {
-                destination.Exit();
-            }
-            if (outcome.Kind != OutcomeKind.NoResponse) break;
-            var safe = outcome.Failure switch
-            {
-                Failure.Connect => true,
-                Failure.Lost => req.Idempotent || outcome.Reused,
-                _ => req.Idempotent,
-            };
-            // One retry on another instance (as before); a lost reused connection may also retry on a fresh one.
-            if (!safe || !bodyComplete || attempts >= 3 || (attempts == 2 && !outcome.Reused)) break;
-            var other = route.Pick(except: destination);
-            if (other is null && !outcome.Reused) break;
-            destination = other ?? destination;
-            retried = true;
-        }
-
-        var keepAlive = outcome.KeepAlive;
-        var code = outcome.Status;
-        if (outcome.Kind == OutcomeKind.NoResponse)
-        {
-            code = _bodyTooLarge ? 413 : outcome.Failure == Failure.TimedOut ? 504 : 502;
-            var message = code switch
-            {
-                413 => "pbm: request body too large",
-                504 => $"pbm: {destination.InstanceId} did not answer within {_listener.Settings.RequestTimeout.TotalSeconds:0.#} s",
-                _ => $"pbm: {destination.InstanceId} failed before answering",
-            };
-            keepAlive = bodyComplete && !_bodyTooLarge;
-            if (keepAlive) Consume(req.HeadEnd + bodyHere);
-            await RespondAsync(code, message, close: !keepAlive);
-        }
-        route.Stats.Record(code, Stopwatch.GetTimestamp() - started);
-        return keepAlive;
-    }
-
     private enum OutcomeKind : byte { Done, NoResponse }
     private enum Failure : byte { None, Connect, Lost, TimedOut, BadResponse }
 
     private readonly record struct Outcome(OutcomeKind Kind, int Status, bool KeepAlive, Failure Failure = Failure.None, bool Reused = false)
     {
         public static Outcome Failed(Failure failure, bool reused) => new(OutcomeKind.NoResponse, 0, false, failure, reused);
-    }
-
-    /// <summary>One attempt on one instance.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<Outcome> ForwardAsync(GatewayRoute route, Destination destination, bool setCookie, int bodyHere, bool bodyComplete,
-        ChunkedScanner requestScanner)
-    {
-        var req = _req;
-        _timedOut = false;
-        _bodyTooLarge = false;
-        var be = RentLive(destination);
-        var reused = be is not null;
-        if (be is null)
-        {
-            try
-            {
-                be = await ConnectAsync(destination);
-            }
-            catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
-            {
-                return Outcome.Failed(Failure.Connect, false);
-            }
-        }
-        var upgrade = req.IsWebSocket;
-        Task<bool>? pump = null;
-        var responseStarted = false;
-        try
-        {
-            // The request head as the instance gets it, with the body bytes already here.
-            var headLength = BuildRequestHead(destination);
-            var send = bodyHere + (upgrade ? _filled - req.HeadEnd - bodyHere : 0);
-            Arm(_timeoutMs, be.Socket);
-            if (headLength + send <= _out.Length)
-            {
-                _in.AsSpan(req.HeadEnd, send).CopyTo(_out.AsSpan(headLength));
-                await be.Socket.SendAsync(_out.AsMemory(0, headLength + send), SocketFlags.None);
-            }
-            else
-            {
-                await be.Socket.SendAsync(_out.AsMemory(0, headLength), SocketFlags.None);
-                await be.Socket.SendAsync(_in.AsMemory(req.HeadEnd, send), SocketFlags.None);
-            }
-            if (!bodyComplete)
-            {
-                // The rest of the body streams from the client while the answer is awaited (it may come early).
-                Consume(req.HeadEnd + bodyHere);
-                pump = PumpRequestBodyAsync(be.Socket, req.Chunked ? -1 : req.ContentLength - bodyHere, requestScanner, bodyHere);
-            }
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            be.Dispose();
-            return Outcome.Failed(_timedOut ? Failure.TimedOut : Failure.Lost, reused);
-        }
-
-        var res = _res;
-        var filled = 0;
-        int headEnd;
-        try
-        {
-            while (true)
-            {
-                // Read a response head (interim 1xx heads are relayed and skipped).
-                while ((headEnd = HeadEnd(be.Buffer.AsSpan(0, filled))) < 0)
-                {
-                    if (filled == be.Buffer.Length)
-                    {
-                        if (filled >= ResponseHead.MaxHead) throw new BadResponseException();
-                        Grow(ref be.Buffer, filled, pooled: false);
-                    }
-                    Arm(_timeoutMs, be.Socket, pump is null ? null : _socket);
-                    int n;
-                    try
-                    {
-                        n = await be.Socket.ReceiveAsync(be.Buffer.AsMemory(filled), SocketFlags.None);
-                    }
-                    catch (Exception e) when (e is SocketException or ObjectDisposedException)
-                    {
-                        n = -1;
-                    }
-                    if (n <= 0)
-                    {
-                        be.Dispose();
-                        await Settle(pump);
-                        if (responseStarted) return Aborted(502);
-                        if (_timedOut) return Outcome.Failed(Failure.TimedOut, reused);
-                        return Outcome.Failed(filled == 0 ? Failure.Lost : Failure.BadResponse, reused);
-                    }
-                    filled += n;
-                }
-                if (!res.Parse(be.Buffer.AsSpan(0, headEnd))) throw new BadResponseException();
-                if (res.Status is >= 100 and < 200 && res.Status != 101)
-                {
-                    Arm(_timeoutMs, _socket);
-                    await _socket.SendAsync(be.Buffer.AsMemory(0, headEnd), SocketFlags.None);
-                    responseStarted = true;
-                    filled -= headEnd;
-                    be.Buffer.AsSpan(headEnd, filled).CopyTo(be.Buffer);
-                    continue;
-                }
-                if (res.Status == 101 && !upgrade) throw new BadResponseException();
-                break;
-            }
-        }
-        catch (BadResponseException)
-        {
-            be.Dispose();
-            await Settle(pump);
-            return responseStarted ? Aborted(502) : Outcome.Failed(Failure.BadResponse, reused);
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            // The client went away while an interim response was relayed.
-            be.Dispose();
-            await Settle(pump);
-            return Aborted(res.Status);
-        }
-
-        if (res.Status == 101) return await TunnelAsync(be, headEnd, filled);
-
-        // The final head, then the body as it comes.
-        var status = res.Status;
-        var noBody = req.IsHead || status is 204 or 304;
-        var untilClose = !noBody && !res.Chunked && res.ContentLength < 0;
-        var closeClient = req.ConnectionClose || req.Http10 || untilClose || upgrade || _listener.Closing;
-        var backendReusable = !res.ConnectionClose && !res.Http10 && !untilClose && !req.Http10 && !upgrade;
-        var scanner = default(ChunkedScanner);
-        long remaining = noBody ? 0 : res.ContentLength;
-        var bodyBytes = filled - headEnd;
-        int bodyNow;
-        var complete = noBody;
-        if (noBody) bodyNow = 0;
-        else if (res.Chunked)
-        {
-            bodyNow = scanner.Scan(be.Buffer.AsSpan(headEnd, bodyBytes));
-            complete = scanner.Done;
-        }
-        else if (untilClose) bodyNow = bodyBytes;
-        else
-        {
-            bodyNow = (int)Math.Min(remaining, bodyBytes);
-            remaining -= bodyNow;
-            complete = remaining == 0;
-        }
-        if (bodyNow < 0)
-        {
-            be.Dispose();
-            await Settle(pump);
-            return Outcome.Failed(Failure.BadResponse, reused);
-        }
-        if (complete && bodyNow != bodyBytes) backendReusable = false; // bytes after the response: do not trust the connection
-
-        try
-        {
-            var headLength = BuildResponseHead(be.Buffer, destination, setCookie, closeClient);
-            Arm(_timeoutMs, _socket);
-            if (headLength + bodyNow <= _out.Length)
-            {
-                be.Buffer.AsSpan(headEnd, bodyNow).CopyTo(_out.AsSpan(headLength));
-                await _socket.SendAsync(_out.AsMemory(0, headLength + bodyNow), SocketFlags.None);
-            }
-            else
-            {
-                await _socket.SendAsync(_out.AsMemory(0, headLength), SocketFlags.None);
-                await _socket.SendAsync(be.Buffer.AsMemory(headEnd, bodyNow), SocketFlags.None);
-            }
-            responseStarted = true;
-            while (!complete)
-            {
-                Arm(_timeoutMs, be.Socket, pump is null ? null : _socket);
-                int n;
-                try
-                {
-                    n = await be.Socket.ReceiveAsync(be.Buffer, SocketFlags.None);
-                }
-                catch (Exception e) when (e is SocketException or ObjectDisposedException)
-                {
-                    n = -1;
-                }
-                if (n == 0 && untilClose) break;
-                if (n <= 0)
-                {
-                    be.Dispose();
-                    await Settle(pump);
-                    return Aborted(status);
-                }
-                int take;
-                if (res.Chunked)
-                {
-                    take = scanner.Scan(be.Buffer.AsSpan(0, n));
-                    if (take < 0)
-                    {
-                        be.Dispose();
-                        await Settle(pump);
-                        return Aborted(status);
-                    }
-                    complete = scanner.Done;
-                }
-                else if (untilClose) take = n;
-                else
-                {
-                    take = (int)Math.Min(remaining, n);
-                    remaining -= take;
-                    complete = remaining == 0;
-                }
-                if (take != n) backendReusable = false;
-                Arm(_timeoutMs, _socket);
-                await _socket.SendAsync(be.Buffer.AsMemory(0, take), SocketFlags.None);
-            }
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            // The client went away mid-response.
-            be.Dispose();
-            await Settle(pump);
-            return Aborted(status);
-        }
-        Disarm();
-
-        if (pump is not null)
-        {
-            if (!pump.IsCompleted)
-            {
-                // Answered before the whole body came: neither connection knows where the next request starts.
-                be.Dispose();
-                _socket.Dispose();
-                await Settle(pump);
-                return new Outcome(OutcomeKind.Done, status, false);
-            }
-            if (!await Settle(pump))
-            {
-                backendReusable = false;
-                closeClient = true;
-            }
-        }
-        else
-        {
-            Consume(req.HeadEnd + bodyHere);
-        }
-        if (backendReusable)
-        {
-            be.Uses++;
-            destination.Return(be);
-        }
-        else
-        {
-            be.Dispose();
-        }
-        return new Outcome(OutcomeKind.Done, status, !closeClient);
     }
 
     private static Outcome Aborted(int status) => new(OutcomeKind.Done, status, false);
