@@ -53,6 +53,9 @@ internal sealed class ClientConnection
     private Socket? _deadlineA, _deadlineB;
     private volatile bool _timedOut;
     private volatile bool _bodyTooLarge;
+    private CancellationTokenSource? _pumpStop;
+    /// <summary>The instance connection of the request in progress, if it is not back in its pool.</summary>
+    private BackendConnection? _backend;
 
     public ClientConnection(GatewayListener listener, Socket socket)
     {
@@ -177,6 +180,7 @@ internal sealed class ClientConnection
                                 goto attempted;
                             }
                         }
+                        _backend = be;
                         var upgrade = req.IsWebSocket;
                         Task<bool>? pump = null;
                         var responseStarted = false;
@@ -405,6 +409,7 @@ internal sealed class ClientConnection
                         if (backendReusable)
                         {
                             be.Uses++;
+                            _backend = null;
                             destination.Return(be);
                         }
                         else
@@ -460,8 +465,14 @@ internal sealed class ClientConnection
         {
             // The client went away (or the listener closed it): nothing to answer.
         }
+        catch (Exception e)
+        {
+            // A bug: this connection ends (its instance connection too), the others go on; say so in the log.
+            _listener.Unexpected(e);
+        }
         finally
         {
+            _backend?.Dispose();
             Close();
         }
     }
@@ -532,11 +543,14 @@ internal sealed class ClientConnection
     {
         var chunked = remaining < 0;
         var max = _listener.Settings.MaxBodyBytes;
+        _pumpStop?.Dispose();
+        _pumpStop = new CancellationTokenSource();
+        var stop = _pumpStop.Token;
         try
         {
             while (true)
             {
-                var n = await _socket.ReceiveAsync(_in.AsMemory(0), SocketFlags.None);
+                var n = await _socket.ReceiveAsync(_in.AsMemory(0), SocketFlags.None, stop);
                 if (n == 0) throw new SocketException((int)SocketError.ConnectionReset);
                 Arm(_timeoutMs, backend, _socket);
                 int take;
@@ -563,16 +577,18 @@ internal sealed class ClientConnection
                 }
             }
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)
         {
             backend.Dispose();
             return false;
         }
     }
 
-    private static async ValueTask<bool> Settle(Task<bool>? pump)
+    /// <summary>Ends the body pump (stopping its wait for the client if it still runs); whether it succeeded.</summary>
+    private async ValueTask<bool> Settle(Task<bool>? pump)
     {
         if (pump is null) return true;
+        if (!pump.IsCompleted) _pumpStop?.Cancel();
         try
         {
             return await pump;
@@ -803,6 +819,7 @@ internal sealed class ClientConnection
         catch (ObjectDisposedException)
         {
         }
+        _pumpStop?.Dispose();
         ArrayPool<byte>.Shared.Return(_in);
         ArrayPool<byte>.Shared.Return(_out);
         _in = _out = [];

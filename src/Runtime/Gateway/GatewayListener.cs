@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Microsoft.Extensions.Logging;
 
 namespace Pbm.Runtime.Gateway;
 
@@ -18,14 +19,17 @@ internal sealed class GatewayListener : IAsyncDisposable
 
     private readonly Socket _socket;
     private readonly Metrics.GatewayMetrics _metrics;
+    private readonly ILogger? _log;
+    private long _lastUnexpected;
     private readonly ConcurrentDictionary<ClientConnection, byte> _connections = new(ReferenceEqualityComparer.Instance);
     private readonly Timer _sweep;
     private readonly Task _accepting;
     private GatewayRoute[] _routes = [];
 
-    private GatewayListener(Socket socket, int port, GatewaySettings settings, Metrics.GatewayMetrics metrics)
+    private GatewayListener(Socket socket, int port, GatewaySettings settings, Metrics.GatewayMetrics metrics, ILogger? log)
     {
         _socket = socket;
+        _log = log;
         _metrics = metrics;
         Settings = settings;
         Port = port;
@@ -39,7 +43,7 @@ internal sealed class GatewayListener : IAsyncDisposable
     public bool Closing { get; private set; }
 
     /// <exception cref="SocketException">The port cannot be bound.</exception>
-    public static Task<GatewayListener> StartAsync(int port, GatewaySettings settings, Metrics.GatewayMetrics metrics)
+    public static Task<GatewayListener> StartAsync(int port, GatewaySettings settings, Metrics.GatewayMetrics metrics, ILogger? log = null)
     {
         var address = IPAddress.Parse(settings.Bind);
         var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -54,7 +58,7 @@ internal sealed class GatewayListener : IAsyncDisposable
             socket.Dispose();
             throw;
         }
-        return Task.FromResult(new GatewayListener(socket, port, settings, metrics));
+        return Task.FromResult(new GatewayListener(socket, port, settings, metrics, log));
     }
 
     public void SetRoutes(IEnumerable<GatewayRoute> routes)
@@ -115,6 +119,15 @@ internal sealed class GatewayListener : IAsyncDisposable
     }
 
     internal void Forget(ClientConnection connection) => _connections.TryRemove(connection, out _);
+
+    /// <summary>A connection failed on something other than the network (at most one report a second).</summary>
+    internal void Unexpected(Exception e)
+    {
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref _lastUnexpected);
+        if (now - last < 1000 || Interlocked.CompareExchange(ref _lastUnexpected, now, last) != last) return;
+        _log?.LogWarning(e, "gateway port {Port}: a connection failed unexpectedly", Port);
+    }
 
     private void Sweep()
     {

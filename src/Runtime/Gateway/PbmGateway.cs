@@ -57,7 +57,7 @@ public sealed class PbmGateway : IAsyncDisposable
             {
                 try
                 {
-                    listener = await GatewayListener.StartAsync(port, settings, Metrics).ConfigureAwait(false);
+                    listener = await GatewayListener.StartAsync(port, settings, Metrics, logger).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
                 {

@@ -97,7 +97,8 @@ public static class PbmDaemon
         using var fileLog = new FileLoggerProvider(home.DaemonLog);
         var bootLog = fileLog.CreateLogger("Daemon");
         bootLog.LogInformation("pbm daemon {Pid} starting in {Home} (socket completions {Mode})", Environment.ProcessId, home.Root,
-            Gateway.SocketEngine.Inline ? "inline" : "on the thread pool");
+            !Gateway.SocketEngine.Inline ? "on the thread pool"
+            : Gateway.SocketEngine.Threads > 0 ? $"inline on {Gateway.SocketEngine.Threads} epoll thread(s)" : "inline");
         var warnings = new PidRegistry(home.PidDir).ReapOrphans(bootLog)
             .Select(o => $"killed orphan {o} left by a previous daemon").ToList();
         var token = TokenFile.ReadOrCreate(home.TokenFile);

@@ -348,6 +348,20 @@ public sealed class ForwarderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnInstanceThatDiesDuringAnUpload_Is502AtOnce_NotAfterTheTimeout()
+    {
+        var rude = Raw((_, _) => ("", true));
+        _listener.SetRoutes([Route("web", rude)]);
+        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await s.ConnectAsync(IPAddress.Loopback, _port);
+        // The head and a first part of the body; the rest never comes (the client waits for an answer).
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var got = await RawExchangeAsync("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\nfirst part", "\r\n\r\n", s);
+        Assert.StartsWith("HTTP/1.1 502", got);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1.5), $"took {watch.Elapsed}");
+    }
+
+    [Fact]
     public async Task WebSocket_IsTunnelled()
     {
         var port = await KestrelAsync(app =>
