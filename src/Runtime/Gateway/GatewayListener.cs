@@ -1,159 +1,154 @@
+using System.Collections.Concurrent;
 using System.Net;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
+using System.Net.Sockets;
+using System.Text;
 using Microsoft.Extensions.Logging;
-using Yarp.ReverseProxy.Forwarder;
 
 namespace Pbm.Runtime.Gateway;
 
 /// <summary>
-/// One public port: a Kestrel server whose every request is matched to an app's route, sent round-robin (or
-/// sticky) to a ready instance through YARP's forwarder (X-Forwarded-* added, WebSockets and streaming passed
-/// through), and retried once on another instance when an idempotent request failed before any response byte.
+/// One public port: accepts connections and serves each with a <see cref="ClientConnection"/>, which matches every
+/// request to an app's route, sends it round-robin (or sticky) to a ready instance, and retries it on another one
+/// when it failed before any response byte. A sweep every second closes what waits past its deadline (idle
+/// keep-alive, slow request heads, instances that do not answer within the request timeout).
 /// </summary>
 internal sealed class GatewayListener : IAsyncDisposable
 {
-    private const string StickyCookie = "pbm-sticky";
-    private readonly WebApplication _app;
-    private readonly HttpMessageInvoker _client;
-    private readonly ForwarderRequestConfig _config;
+    internal const string StickyCookie = "pbm-sticky";
+    internal static ReadOnlySpan<byte> StickyCookieBytes => "pbm-sticky"u8;
+
+    private readonly Socket _socket;
     private readonly Metrics.GatewayMetrics _metrics;
+    private readonly ILogger? _log;
+    private long _lastUnexpected;
+    private readonly ConcurrentDictionary<ClientConnection, byte> _connections = new(ReferenceEqualityComparer.Instance);
+    private readonly Timer _sweep;
+    private readonly Task _accepting;
     private GatewayRoute[] _routes = [];
 
-    private GatewayListener(WebApplication app, HttpMessageInvoker client, ForwarderRequestConfig config, int port, Metrics.GatewayMetrics metrics)
+    private GatewayListener(Socket socket, int port, GatewaySettings settings, Metrics.GatewayMetrics metrics, ILogger? log)
     {
+        _socket = socket;
+        _log = log;
         _metrics = metrics;
-        _app = app;
-        _client = client;
-        _config = config;
+        Settings = settings;
         Port = port;
+        _sweep = new Timer(_ => Sweep(), null, 1000, 1000);
+        _accepting = AcceptAsync();
     }
 
     public int Port { get; }
+    public GatewaySettings Settings { get; }
     public IReadOnlyList<GatewayRoute> Routes => Volatile.Read(ref _routes);
+    public bool Closing { get; private set; }
 
-    public static async Task<GatewayListener> StartAsync(int port, GatewaySettings settings, Metrics.GatewayMetrics metrics)
+    /// <exception cref="SocketException">The port cannot be bound.</exception>
+    public static Task<GatewayListener> StartAsync(int port, GatewaySettings settings, Metrics.GatewayMetrics metrics, ILogger? log = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(Hosting.PbmWebHost.Options());
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k =>
+        var address = IPAddress.Parse(settings.Bind);
+        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
         {
-            k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = settings.MaxBodyBytes;
-            k.Listen(IPAddress.Parse(settings.Bind), port);
-        });
-        builder.Services.AddHttpForwarder();
-        var app = builder.Build();
-        var client = new HttpMessageInvoker(new SocketsHttpHandler
+            if (address.AddressFamily == AddressFamily.InterNetworkV6 && address.Equals(IPAddress.IPv6Any)) socket.DualMode = true;
+            socket.Bind(new IPEndPoint(address, port));
+            socket.Listen(512);
+        }
+        catch
         {
-            UseProxy = false,
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            UseCookies = false,
-            EnableMultipleHttp2Connections = true,
-            ActivityHeadersPropagator = null,
-            ConnectTimeout = settings.ConnectTimeout,
-            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
-        });
-        var listener = new GatewayListener(app, client, new ForwarderRequestConfig { ActivityTimeout = settings.RequestTimeout }, port, metrics);
-        var forwarder = app.Services.GetRequiredService<IHttpForwarder>();
-        app.Run(context => listener.HandleAsync(context, forwarder));
-        await app.StartAsync().ConfigureAwait(false);
-        return listener;
+            socket.Dispose();
+            throw;
+        }
+        return Task.FromResult(new GatewayListener(socket, port, settings, metrics, log));
     }
 
-    public void SetRoutes(IEnumerable<GatewayRoute> routes) =>
-        Volatile.Write(ref _routes, routes
+    public void SetRoutes(IEnumerable<GatewayRoute> routes)
+    {
+        var list = routes
             .OrderByDescending(r => r.Host is not null)
             .ThenByDescending(r => r.PathPrefix.Length)
-            .ToArray());
-
-    private async Task HandleAsync(HttpContext context, IHttpForwarder forwarder)
-    {
-        var route = Match(context.Request);
-        if (route is null)
-        {
-            await Refuse(context, 404, "pbm: no app is routed here");
-            return;
-        }
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        try
-        {
-            await ForwardAsync(context, forwarder, route);
-        }
-        finally
-        {
-            _metrics.Record(route.App, context.Response.StatusCode, System.Diagnostics.Stopwatch.GetElapsedTime(started));
-        }
+            .ToArray();
+        foreach (var r in list) r.Stats ??= _metrics.For(r.App);
+        Volatile.Write(ref _routes, list);
     }
 
-    private async Task ForwardAsync(HttpContext context, IHttpForwarder forwarder, GatewayRoute route)
+    /// <summary>The route of a parsed request (host rules first, then the longest path prefix), or null.</summary>
+    internal GatewayRoute? Match(byte[] head, RequestHead req)
     {
-        var destination = Choose(route, context);
-        if (destination is null)
-        {
-            await Refuse(context, 503, $"pbm: no ready instance of {route.App}");
-            return;
-        }
-        var error = await SendAsync(context, forwarder, destination);
-        if (error is ForwarderError.Request or ForwarderError.RequestTimedOut && !context.Response.HasStarted &&
-            IsIdempotent(context.Request.Method) && route.Pick(except: destination) is { } other)
-        {
-            // The instance died or refused before answering: the client never saw a byte, so try another one.
-            context.Response.Clear();
-            context.Features.Set<IForwarderErrorFeature>(null);
-            await SendAsync(context, forwarder, other);
-        }
-    }
-
-    private async ValueTask<ForwarderError> SendAsync(HttpContext context, IHttpForwarder forwarder, Destination destination)
-    {
-        destination.Enter();
-        try
-        {
-            return await forwarder.SendAsync(context, destination.Prefix, _client, _config, HttpTransformer.Default);
-        }
-        finally
-        {
-            destination.Exit();
-        }
-    }
-
-    private GatewayRoute? Match(HttpRequest request)
-    {
-        var host = request.Host.Host;
-        var path = request.Path.Value ?? "/";
-        foreach (var r in Volatile.Read(ref _routes))
+        var routes = Volatile.Read(ref _routes);
+        if (routes.Length == 1 && routes[0].MatchesEverything) return routes[0];
+        var host = req.HostStart >= 0 ? Http.HostName(head.AsSpan(req.HostStart, req.HostEnd - req.HostStart)) : default;
+        var path = Http.RoutingPath(head.AsSpan(req.TargetStart, req.TargetEnd - req.TargetStart), out var normalized);
+        if (normalized is not null) path = Encoding.UTF8.GetBytes(normalized);
+        foreach (var r in routes)
             if (r.Matches(host, path)) return r;
         return null;
     }
 
-    private static Destination? Choose(GatewayRoute route, HttpContext context)
+    private async Task AcceptAsync()
     {
-        if (!route.Sticky) return route.Pick();
-        if (context.Request.Cookies.TryGetValue(StickyCookie, out var id) && route.Find(id) is { } pinned) return pinned;
-        var chosen = route.Pick();
-        if (chosen is not null)
-            context.Response.Cookies.Append(StickyCookie, chosen.InstanceId, new CookieOptions { HttpOnly = true, Path = "/", SameSite = SameSiteMode.Lax });
-        return chosen;
+        while (true)
+        {
+            Socket client;
+            try
+            {
+                client = await _socket.AcceptAsync().ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException) when (Closing)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                // Out of descriptors, a connection reset while queued...: go on accepting.
+                await Task.Delay(10).ConfigureAwait(false);
+                continue;
+            }
+            client.NoDelay = true;
+            var connection = new ClientConnection(this, client);
+            _connections[connection] = 0;
+            if (Closing)
+            {
+                connection.Abort();
+            }
+            _ = connection.RunAsync();
+        }
     }
 
-    private static bool IsIdempotent(string method) =>
-        HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method) || HttpMethods.IsTrace(method);
+    internal void Forget(ClientConnection connection) => _connections.TryRemove(connection, out _);
 
-    private static Task Refuse(HttpContext context, int status, string message)
+    /// <summary>A connection failed on something other than the network (at most one report a second).</summary>
+    internal void Unexpected(Exception e)
     {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "text/plain";
-        return context.Response.WriteAsync(message + "\n");
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref _lastUnexpected);
+        if (now - last < 1000 || Interlocked.CompareExchange(ref _lastUnexpected, now, last) != last) return;
+        _log?.LogWarning(e, "gateway port {Port}: a connection failed unexpectedly", Port);
     }
 
+    private void Sweep()
+    {
+        var now = Environment.TickCount64;
+        foreach (var c in _connections.Keys) c.CheckDeadline(now);
+    }
+
+    /// <summary>Stops accepting, closes idle connections, lets requests in progress finish (up to 5 s), closes the rest.</summary>
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync().ConfigureAwait(false);
-        await _app.DisposeAsync().ConfigureAwait(false);
-        _client.Dispose();
+        Closing = true;
+        _socket.Dispose();
+        await _accepting.ConfigureAwait(false);
+        var deadline = Environment.TickCount64 + 5000;
+        while (!_connections.IsEmpty && Environment.TickCount64 < deadline)
+        {
+            foreach (var c in _connections.Keys)
+                if (c.Idle) c.Abort();
+            await Task.Delay(20).ConfigureAwait(false);
+        }
+        foreach (var c in _connections.Keys) c.Abort();
+        await _sweep.DisposeAsync().ConfigureAwait(false);
     }
 }

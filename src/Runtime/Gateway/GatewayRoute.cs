@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Pbm.Runtime.Gateway;
 
 /// <summary>
@@ -5,21 +7,44 @@ namespace Pbm.Runtime.Gateway;
 /// immutable array swapped atomically, so the request path reads it without locks; round-robin is one
 /// interlocked increment.
 /// </summary>
-public sealed class GatewayRoute(string app, string pathPrefix, string? host, bool sticky)
+public sealed class GatewayRoute
 {
+    private readonly byte[] _prefix;
+    private readonly byte[] _prefixSlash;
+    private readonly byte[]? _host;
     private Destination[] _destinations = [];
     private int _next = -1;
 
-    public string App { get; } = app;
-    public string PathPrefix { get; } = pathPrefix;
-    public string? Host { get; } = host;
-    public bool Sticky { get; } = sticky;
+    public GatewayRoute(string app, string pathPrefix, string? host, bool sticky)
+    {
+        App = app;
+        PathPrefix = pathPrefix;
+        Host = host;
+        Sticky = sticky;
+        _prefix = Encoding.UTF8.GetBytes(pathPrefix);
+        _prefixSlash = Encoding.UTF8.GetBytes(pathPrefix.EndsWith('/') ? pathPrefix : pathPrefix + "/");
+        _host = host is null ? null : Encoding.UTF8.GetBytes(host);
+    }
+
+    public string App { get; }
+    public string PathPrefix { get; }
+    public string? Host { get; }
+    public bool Sticky { get; }
     public IReadOnlyList<Destination> Destinations => Volatile.Read(ref _destinations);
 
+    /// <summary>This app's request counters (set when the route joins a listener).</summary>
+    internal Metrics.GatewayStats Stats { get; set; } = null!;
+
+    /// <summary>Any host, any path: with one such route on a port there is nothing to match.</summary>
+    internal bool MatchesEverything => _host is null && PathPrefix == "/";
+
     public bool Matches(string? host, string path) =>
-        (Host is null || string.Equals(Host, host, StringComparison.OrdinalIgnoreCase)) &&
-        (PathPrefix == "/" || path.Equals(PathPrefix, StringComparison.Ordinal) ||
-         path.StartsWith(PathPrefix.EndsWith('/') ? PathPrefix : PathPrefix + "/", StringComparison.Ordinal));
+        Matches(host is null ? default : Encoding.UTF8.GetBytes(host), Encoding.UTF8.GetBytes(path));
+
+    /// <summary>The host (without port) equals the route's, ignoring case, and the path is the prefix or under it.</summary>
+    internal bool Matches(ReadOnlySpan<byte> host, ReadOnlySpan<byte> path) =>
+        (_host is null || Ascii.EqualsIgnoreCase(_host, host)) &&
+        (PathPrefix == "/" || path.SequenceEqual(_prefix) || path.StartsWith(_prefixSlash));
 
     /// <summary>The next destination round-robin, skipping <paramref name="except"/>; null when none is ready.</summary>
     public Destination? Pick(Destination? except = null)
@@ -35,6 +60,13 @@ public sealed class GatewayRoute(string app, string pathPrefix, string? host, bo
     }
 
     public Destination? Find(string instanceId) => Array.Find(Volatile.Read(ref _destinations), d => d.InstanceId == instanceId);
+
+    internal Destination? Find(ReadOnlySpan<byte> instanceId)
+    {
+        foreach (var d in Volatile.Read(ref _destinations))
+            if (d.InstanceIdBytes.AsSpan().SequenceEqual(instanceId)) return d;
+        return null;
+    }
 
     internal void Add(Destination d)
     {

@@ -10,8 +10,14 @@ namespace Pbm.Runtime.Gateway;
 /// runs no instance of (so every host serves every app's public port) and the other hosts' ready instances,
 /// which join this host's own in one round-robin rotation.
 /// </summary>
-public sealed class PbmGateway(GatewaySettings settings, ILogger logger) : IAsyncDisposable
+public sealed class PbmGateway : IAsyncDisposable
 {
+    /// <summary>
+    /// Idle keep-alive connections to instances are closed after this long unused: below Node's default
+    /// keepAliveTimeout (5 s), so the gateway does not send a request on a connection the app is closing.
+    /// </summary>
+    internal const long IdleConnectionMs = 4000;
+
     private readonly Dictionary<int, GatewayListener> _listeners = [];
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (int Port, GatewayRoute Route)> _routes = new(StringComparer.Ordinal);
     /// <summary>Apps routed because this host's agent asked (it runs, or may run, instances of them).</summary>
@@ -20,6 +26,23 @@ public sealed class PbmGateway(GatewaySettings settings, ILogger logger) : IAsyn
     private readonly Dictionary<string, RouteSpec> _remote = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _remoteErrors = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _lock = new(1, 1);
+    private readonly GatewaySettings settings;
+    private readonly ILogger logger;
+    private readonly Timer _trim;
+
+    public PbmGateway(GatewaySettings settings, ILogger logger)
+    {
+        this.settings = settings;
+        this.logger = logger;
+        _trim = new Timer(_ => Trim(), null, 1000, 1000);
+    }
+
+    private void Trim()
+    {
+        foreach (var (_, route) in _routes.Values)
+            foreach (var d in route.Destinations)
+                d.Trim(IdleConnectionMs);
+    }
 
     public GatewaySettings Settings => settings;
 
@@ -67,7 +90,7 @@ public sealed class PbmGateway(GatewaySettings settings, ILogger logger) : IAsyn
         {
             try
             {
-                listener = await GatewayListener.StartAsync(port, settings, Metrics).ConfigureAwait(false);
+                listener = await GatewayListener.StartAsync(port, settings, Metrics, logger).ConfigureAwait(false);
             }
             catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or InvalidOperationException)
             {
@@ -94,7 +117,11 @@ public sealed class PbmGateway(GatewaySettings settings, ILogger logger) : IAsyn
             {
                 // Still served elsewhere: keep the port open, with the other hosts' instances only.
                 if (_routes.TryGetValue(app, out var r))
-                    foreach (var d in r.Route.Destinations.Where(d => !d.IsRemote)) r.Route.Remove(d);
+                    foreach (var d in r.Route.Destinations.Where(d => !d.IsRemote))
+                    {
+                        r.Route.Remove(d);
+                        d.Retire();
+                    }
                 await TryEnsureRemoteAsync(spec).ConfigureAwait(false);
             }
             else if (_routes.TryRemove(app, out _))
@@ -161,6 +188,7 @@ public sealed class PbmGateway(GatewaySettings settings, ILogger logger) : IAsyn
         var removed = new List<Destination>();
         foreach (var (app, (_, route)) in _routes)
             removed.AddRange(route.SetRemote(byApp.TryGetValue(app, out var list) ? list : []));
+        foreach (var d in removed) d.Retire();
         return removed;
     }
 
@@ -183,8 +211,9 @@ public sealed class PbmGateway(GatewaySettings settings, ILogger logger) : IAsyn
     /// <summary>Takes an instance out of rotation at once; requests it is serving go on.</summary>
     public void Remove(string app, Destination destination)
     {
-        if (!_routes.TryGetValue(app, out var r)) return;
-        if (r.Route.Remove(destination) && !destination.IsRemote) LocalChanged?.Invoke();
+        var removed = _routes.TryGetValue(app, out var r) && r.Route.Remove(destination);
+        destination.Retire();
+        if (removed && !destination.IsRemote) LocalChanged?.Invoke();
     }
 
     /// <summary>The ready instances of <paramref name="app"/> in rotation (this host's and, in a cluster, the other hosts').</summary>
@@ -229,6 +258,7 @@ public sealed class PbmGateway(GatewaySettings settings, ILogger logger) : IAsyn
 
     public async ValueTask DisposeAsync()
     {
+        await _trim.DisposeAsync().ConfigureAwait(false);
         foreach (var l in _listeners.Values) await l.DisposeAsync().ConfigureAwait(false);
         _listeners.Clear();
     }

@@ -29,6 +29,7 @@ public static class PbmDaemon
 
     public static async Task<int> RunAsync(string[] args, DaemonRole role = DaemonRole.Worker)
     {
+        Gateway.SocketEngine.UseInlineCompletions();
         var home = PbmHome.FromEnvironment();
         string? api = Environment.GetEnvironmentVariable("PBM_API");
         var configFiles = new List<string>();
@@ -95,7 +96,9 @@ public static class PbmDaemon
 
         using var fileLog = new FileLoggerProvider(home.DaemonLog);
         var bootLog = fileLog.CreateLogger("Daemon");
-        bootLog.LogInformation("pbm daemon {Pid} starting in {Home}", Environment.ProcessId, home.Root);
+        bootLog.LogInformation("pbm daemon {Pid} starting in {Home} (socket completions {Mode})", Environment.ProcessId, home.Root,
+            !Gateway.SocketEngine.Inline ? "on the thread pool"
+            : Gateway.SocketEngine.Threads > 0 ? $"inline on {Gateway.SocketEngine.Threads} epoll thread(s)" : "inline");
         var warnings = new PidRegistry(home.PidDir).ReapOrphans(bootLog)
             .Select(o => $"killed orphan {o} left by a previous daemon").ToList();
         var token = TokenFile.ReadOrCreate(home.TokenFile);
