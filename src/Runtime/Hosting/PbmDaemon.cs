@@ -57,15 +57,24 @@ public static class PbmDaemon
         }
         home.Ensure();
 
-        FileStream? lockStream;
-        try
+        // A daemon killed -9 a moment ago still holds the lock while the kernel tears it down (tens of ms, more
+        // under load): `pbm kill` right after it reaps, and a native daemon starts fast enough to get there first.
+        FileStream? lockStream = null;
+        for (var waited = 0; lockStream is null; waited += 50)
         {
-            lockStream = new FileStream(home.LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException)
-        {
-            await Console.Error.WriteLineAsync($"pbm-daemon: a daemon already runs for {home.Root}");
-            return ExitAlreadyRunning;
+            try
+            {
+                lockStream = new FileStream(home.LockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (waited < 2000)
+            {
+                await Task.Delay(50);
+            }
+            catch (IOException)
+            {
+                await Console.Error.WriteLineAsync($"pbm-daemon: a daemon already runs for {home.Root}");
+                return ExitAlreadyRunning;
+            }
         }
         using var _ = lockStream;
 
@@ -112,7 +121,8 @@ public static class PbmDaemon
         if (File.Exists(home.Socket)) File.Delete(home.Socket);
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.ListenUnixSocket(home.Socket);
+            // TCP first: Kestrel serves each endpoint as soon as it is bound, and `pbm daemon --api` returns once
+            // the socket answers; bound in this order, the TCP API (and its TLS certificate) is ready by then.
             if (api is not null)
             {
                 var endpoint = PbmEndpoint.Tcp(api, null);
@@ -124,6 +134,7 @@ public static class PbmDaemon
                 if (endpoint.Host is "localhost") k.ListenLocalhost(endpoint.Port, Tls);
                 else k.Listen(IPAddress.Parse(endpoint.Host!), endpoint.Port, Tls);
             }
+            k.ListenUnixSocket(home.Socket);
         });
         builder.Services.AddSingleton(settings);
         var logHub = new LogHub(home.LogDir, settings.FollowBuffer);

@@ -35,7 +35,8 @@ public sealed class PbmSerializer : SerializerWithStringManifest
         {
             PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-            TypeInfoResolver = JsonTypeInfoResolver.Combine(PbmJsonContext.Default, new DefaultJsonTypeInfoResolver()),
+            // Source-generated only (no reflection fallback): a native daemon could not build the converters.
+            TypeInfoResolver = JsonTypeInfoResolver.Combine(PbmJsonContext.Default, PbmMessagesJsonContext.Default),
             Converters = { new ActorRefConverter(system) },
         };
     }

@@ -24,7 +24,7 @@ internal static class ConsoleActions
 {
     public static void Map(IEndpointRouteBuilder api)
     {
-        api.MapPost("/api/console/start", async (HttpRequest request, ActorRegistry registry) =>
+        api.MapPost("/api/console/start", async Task<IResult> (HttpRequest request, ActorRegistry registry) =>
         {
             var body = await ReadAsync(request, ConsoleJsonContext.Default.ConsoleStartRequest);
             if (body is null || string.IsNullOrWhiteSpace(body.Script)) return Error("missing script: a path on the node, or a command on its PATH", 400);
@@ -52,7 +52,7 @@ internal static class ConsoleActions
             return await SendAsync(registry, new StartApp(spec), TimeSpan.FromMinutes(5));
         });
 
-        api.MapPost("/api/console/deploy", async (HttpRequest request, ActorRegistry registry) =>
+        api.MapPost("/api/console/deploy", async Task<IResult> (HttpRequest request, ActorRegistry registry) =>
         {
             var body = await ReadAsync(request, ConsoleJsonContext.Default.ConsoleDeployRequest);
             if (body is null || string.IsNullOrWhiteSpace(body.App)) return Error("missing app", 400);
