@@ -1,4 +1,6 @@
 using System.Text.Json.Serialization;
+using Pbm.Runtime.Gateway;
+using Pbm.Runtime.Logs;
 using Pbm.Runtime.Messages;
 using Pbm.Runtime.Palettes;
 
@@ -15,6 +17,7 @@ namespace Pbm.Runtime.Serialization;
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(HostProtocol.RegisterHost))]
 [JsonSerializable(typeof(HostProtocol.HostRegistered))]
+[JsonSerializable(typeof(HostProtocol.NodeGone))]
 [JsonSerializable(typeof(HostProtocol.ApplyApp))]
 [JsonSerializable(typeof(HostProtocol.RemoveApp))]
 [JsonSerializable(typeof(HostProtocol.InstanceOp))]
@@ -51,4 +54,12 @@ namespace Pbm.Runtime.Serialization;
 [JsonSerializable(typeof(PaletteProtocol.LocalPalettes))]
 [JsonSerializable(typeof(PaletteProtocol.Execute))]
 [JsonSerializable(typeof(PaletteProtocol.Executed))]
+[JsonSerializable(typeof(GatewayProtocol.Announce))]
+[JsonSerializable(typeof(GatewayProtocol.Digest))]
+[JsonSerializable(typeof(GatewayProtocol.Resend))]
+[JsonSerializable(typeof(GatewayProtocol.Drained))]
+[JsonSerializable(typeof(LogProtocol.ReadLogs))]
+[JsonSerializable(typeof(LogProtocol.LogLines))]
+[JsonSerializable(typeof(LogProtocol.FlushLogs))]
+[JsonSerializable(typeof(LogProtocol.LogsFlushed))]
 internal sealed partial class PbmMessagesJsonContext : JsonSerializerContext;

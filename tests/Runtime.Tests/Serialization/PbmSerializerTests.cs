@@ -5,6 +5,8 @@ using System.Text.Json.Serialization.Metadata;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using Pbm.Client.Contracts;
+using Pbm.Runtime.Gateway;
+using Pbm.Runtime.Logs;
 using Pbm.Runtime.Messages;
 using Pbm.Runtime.Palettes;
 using Pbm.Runtime.Serialization;
@@ -38,6 +40,9 @@ public sealed class PbmSerializerTests : TestKit
         MasterProtocol.KillAll.Instance,
         new PaletteProtocol.Execute("ops", "flush", new Dictionary<string, string> { ["all"] = "true" }),
         new PaletteProtocol.LocalPalettes("n1", [new PaletteDefinition("ops", "operations", [])]),
+        new GatewayProtocol.Announce("n1", "akka.tcp://pbm@127.0.0.1:4053", 7, 3,
+            [new GatewayProtocol.AnnouncedRoute("web", 8080, "/", null, false, [new GatewayProtocol.AnnouncedDestination("web:0", "127.0.0.1", 41000)])]),
+        new LogProtocol.FlushLogs(null, 2),
     ];
 
     [Fact]
