@@ -23,7 +23,15 @@ public sealed class GatewayTests
         var port = Ports.Free();
         var args = new List<string> { "start", Repo.App("web.js"), "--name", "web", "-i", instances.ToString(), "--port", port.ToString() };
         args.AddRange(extra);
-        await box.OkAsync([.. args]);
+        try
+        {
+            await box.OkAsync([.. args]);
+        }
+        catch
+        {
+            await box.DisposeAsync(); // the caller never gets the box: stop its daemon here
+            throw;
+        }
         return (box, port);
     }
 
