@@ -38,6 +38,12 @@ public sealed record PbmSettings
     /// <summary>How long a palette command's handler has to answer (pbm.palettes.command-timeout).</summary>
     public TimeSpan PaletteCommandTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// When the daemon gives back its start-up-only file pages (pbm.memory.page-out-after-start; null: never).
+    /// See <see cref="Hosting.StartupPages"/>.
+    /// </summary>
+    public TimeSpan? PageOutAfterStart { get; init; } = TimeSpan.FromSeconds(20);
+
     /// <summary>How often GET /api/events compares the master's list for changes (pbm.api.events-interval).</summary>
     public TimeSpan EventsInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 
@@ -75,6 +81,8 @@ public sealed record PbmSettings
             EventsInterval = c.GetTimeSpan("api.events-interval", TimeSpan.FromMilliseconds(500)),
             PaletteGatherTimeout = c.GetTimeSpan("palettes.gather-timeout", TimeSpan.FromSeconds(3)),
             PaletteCommandTimeout = c.GetTimeSpan("palettes.command-timeout", TimeSpan.FromSeconds(30)),
+            PageOutAfterStart = c.GetString("memory.page-out-after-start", "20s") is var pageOut &&
+                                pageOut is "off" or "false" or "no" or "0" or "" ? null : c.GetTimeSpan("memory.page-out-after-start"),
             WatchIgnore = c.GetStringList("watch.ignore", ["node_modules", ".git", "logs", "log", "*.log"]).ToList(),
         };
         if (settings.LogMaxBytes < 1024) throw new ConfigurationException("pbm.logs.max-size must be at least 1K");

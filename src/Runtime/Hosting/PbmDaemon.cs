@@ -175,6 +175,7 @@ public static class PbmDaemon
             File.WriteAllText(home.DaemonPidFile, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
             bootLog.LogInformation("control API on {Socket}{Tcp}", home.Socket, api is null ? "" : " and tcp " + api);
             if (resurrect) BootResurrect.Start(app.Services.GetRequiredService<ActorRegistry>(), home.DumpFile(null), bootLog, app.Lifetime.ApplicationStopping);
+            if (settings.PageOutAfterStart is { } pageOutAfter) PageOutLater(pageOutAfter, bootLog, app.Lifetime.ApplicationStopping);
         });
         try
         {
@@ -200,6 +201,26 @@ public static class PbmDaemon
         }
         return 0;
     }
+
+    private static void PageOutLater(TimeSpan after, ILogger log, CancellationToken stopping) =>
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await Task.Delay(after, stopping).ConfigureAwait(false);
+                var r = StartupPages.PageOut();
+                if (r.Error is not null) log.LogInformation("start-up pages not paged out: {Error}", r.Error);
+                else log.LogInformation("paged out start-up file pages: resident file-backed memory {Before} MB -> {After} MB ({Mappings} mappings)",
+                    r.FileBefore >> 20, r.FileAfter >> 20, r.Mappings);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+            {
+                log.LogInformation("start-up pages not paged out: {Error}", e.Message);
+            }
+        });
 
     /// <summary>
     /// `pbm kill` when no daemon answers: one may have been killed -9 and left its apps running. Kill what the

@@ -16,6 +16,16 @@ internal static partial class Native
     /// <summary>Signals every process of group <paramref name="pgid"/>; returns 0, or the errno (ESRCH: group gone).</summary>
     public static int KillGroup(int pgid, int sig) => pgid > 1 ? Kill(-pgid, sig) : ESRCH;
 
+    [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
+    private static partial int MadviseRaw(nint address, nuint length, int advice);
+
+    /// <summary>MADV_PAGEOUT (Linux 5.4+): reclaim these pages now; clean file pages are dropped, re-read on use.</summary>
+    public const int MADV_PAGEOUT = 21;
+
+    /// <summary>madvise(2); returns 0, or the errno (EINVAL on a kernel without the advice).</summary>
+    public static int Madvise(nint address, nuint length, int advice) =>
+        MadviseRaw(address, length, advice) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
     [LibraryImport("libc", EntryPoint = "getpid")]
     public static partial int GetPid();
 

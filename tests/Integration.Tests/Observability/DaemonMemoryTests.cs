@@ -1,0 +1,38 @@
+using System.Text.RegularExpressions;
+using Pbm.Integration.Tests.Infrastructure;
+
+namespace Pbm.Integration.Tests.Observability;
+
+public sealed partial class DaemonMemoryTests
+{
+    [Fact]
+    public async Task AfterStart_TheDaemonGivesBackTheFilePagesOnlyStartupUsed()
+    {
+        await using var box = new Sandbox();
+        await File.WriteAllTextAsync(Path.Combine(box.Home, "pbm.hocon"), "pbm.memory.page-out-after-start = 2s\n");
+        await box.OkAsync("ping");
+        var pid = Sandbox.DaemonPid(box.Home);
+        var log = Path.Combine(box.Home, "pbm.log");
+
+        var line = await Sandbox.EventuallyAsync(() => Task.FromResult(File.ReadLines(log).FirstOrDefault(l => l.Contains("paged out start-up file pages")) ?? ""),
+            l => l.Length > 0, "the page-out line in pbm.log", TimeSpan.FromSeconds(30));
+        var m = Drop().Match(line);
+        Assert.True(m.Success, line);
+        var before = int.Parse(m.Groups[1].Value);
+        var after = int.Parse(m.Groups[2].Value);
+        Assert.True(after < before / 2, $"resident file pages {before} MB -> {after} MB");
+
+        // Still serving, and what it uses again comes back from the file, not everything.
+        await box.OkAsync("start", Repo.App("ticker.js"));
+        Assert.Single(await box.InstancesAsync("ticker"));
+        var now = RssFileMb(pid);
+        Assert.True(now < before, $"resident file pages {now} MB after a start, {before} MB before the page-out");
+        await box.OkAsync("delete", "all");
+    }
+
+    private static int RssFileMb(int pid) =>
+        int.Parse(File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("RssFile:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
+
+    [GeneratedRegex(@"resident file-backed memory (\d+) MB -> (\d+) MB")]
+    private static partial Regex Drop();
+}
