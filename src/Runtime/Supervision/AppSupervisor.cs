@@ -108,6 +108,7 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
         if (slot is null) return Directive.Stop;
         slot.LastExit = e.Exit;
         slot.Pid = null;
+        if (e.Pid is { } exitedPid) slot.ExitedPid = exitedPid;
         slot.Record(e.StartFailed
             ? $"failed to start: {e.Exit.Detail}"
             : $"exited with code {e.Exit.Code}{(e.Exit.Signal is null ? "" : $" ({e.Exit.Signal})")} after {e.Exit.UptimeMs} ms", Keep);
@@ -436,6 +437,7 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
             return;
         }
         if (!_slots.TryGetValue(u.Index, out var slot) || !Equals(slot.Worker, u.Worker)) return;
+        if (u.Pid is { } pid && pid == slot.ExitedPid) return;
         if (u.Status != slot.Status || u.Pid != slot.Pid)
         {
             if (u.Status == InstanceStatus.Online) slot.Record($"started pid {u.Pid}", Keep);

@@ -13,6 +13,12 @@ internal sealed class InstanceSlot(int index)
     public int Version { get; set; }
     public string Status { get; set; } = InstanceStatus.Launching;
     public int? Pid { get; set; }
+    /// <summary>
+    /// The last pid whose exit the strategy has decided on. A failure reaches the supervisor as a system message,
+    /// ahead of the worker's ordinary updates still queued, so an "online" sent by a process that then died at once
+    /// can arrive after its exit was handled; an update naming this pid is stale and ignored.
+    /// </summary>
+    public int? ExitedPid { get; set; }
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? NextStartAt { get; set; }
     public int Restarts { get; set; }

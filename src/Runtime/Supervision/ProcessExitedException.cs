@@ -8,7 +8,7 @@ namespace Pbm.Runtime.Supervision;
 /// The strategy writes its decision into <see cref="NextStartDelay"/>; the restarted worker reads it in
 /// PostRestart, so the delay travels with the failure and no state is shared between the two actors.
 /// </summary>
-internal sealed class ProcessExitedException(int index, ExitInfo exit, bool startFailed = false, string workerId = "")
+internal sealed class ProcessExitedException(int index, ExitInfo exit, bool startFailed = false, string workerId = "", int? pid = null)
     : Exception(startFailed ? $"instance {index} could not start: {exit.Detail}" : $"instance {index} exited with code {exit.Code}")
 {
     public int Index { get; } = index;
@@ -16,5 +16,7 @@ internal sealed class ProcessExitedException(int index, ExitInfo exit, bool star
     public string WorkerId { get; } = workerId;
     public ExitInfo Exit { get; } = exit;
     public bool StartFailed { get; } = startFailed;
+    /// <summary>The process that ended (none when it could not be spawned at all).</summary>
+    public int? Pid { get; } = pid;
     public TimeSpan NextStartDelay { get; set; }
 }

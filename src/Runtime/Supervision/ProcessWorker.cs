@@ -160,7 +160,7 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
             var detail = r.Reason + (_output?.TakeErrorTail() is { } tail ? "\n" + tail : "");
             ForgetChild(child.Pid);
             _log.Warning("{0}:{1} pid {2} {3}", _spec.Name, _index, child.Pid, r.Reason);
-            throw new ProcessExitedException(_index, ExitOf(-1, child.StartedAt, detail), startFailed: true, workerId: _workerId);
+            throw new ProcessExitedException(_index, ExitOf(-1, child.StartedAt, detail), startFailed: true, workerId: _workerId, pid: child.Pid);
         });
         Receive<Disconnect>(_ =>
         {
@@ -339,7 +339,7 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         var exit = ExitOf(e.Code, startedAt, e.Code == 0 ? null : _output?.TakeErrorTail());
         _log.Info("{0}:{1} pid {2} exited with code {3}{4} after {5} ms", _spec.Name, _index, e.Pid, e.Code,
             exit.Signal is null ? "" : $" ({exit.Signal})", exit.UptimeMs);
-        return new ProcessExitedException(_index, exit, workerId: _workerId);
+        return new ProcessExitedException(_index, exit, workerId: _workerId, pid: e.Pid);
     }
 
     private void ForgetChild(int pid)
