@@ -12,7 +12,9 @@ namespace Pbm.Runtime.Hosting;
 /// 64 KB runs around each page touched (fault-around), so starting up leaves most of a 48 MB native binary
 /// resident although an idle daemon runs a few MB of it. Those pages are clean (the file holds them), so
 /// MADV_PAGEOUT can drop them at once instead of waiting for memory pressure; whatever the daemon still runs
-/// is faulted back from the file on its next use. Anonymous memory (the GC heap, stacks, written data) is never
+/// is faulted back from the file on its next use. A page another process maps as well (a second daemon of the
+/// same build on the host) stays: the kernel only pages out what this process alone holds, and a shared page is
+/// paid for once anyway. Anonymous memory (the GC heap, stacks, written data) is never
 /// touched: without swap the kernel cannot page it out, and with swap we do not ask it to. Measured with the
 /// native daemon (bench/overhead): idle RSS 68-70 MB before, 41-42 MB after, stable over minutes.
 /// `pbm.memory.page-out-after-start = off` disables it; kernels before 5.4 answer EINVAL and nothing changes.

@@ -3,6 +3,17 @@ using Pbm.Integration.Tests.Infrastructure;
 
 namespace Pbm.Integration.Tests.Observability;
 
+/// <summary>
+/// Runs alone, after the parallel tests: the kernel does not page out a file page another process maps too, and
+/// every daemon the other tests start maps the same binary.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class AloneCollection
+{
+    public const string Name = "alone";
+}
+
+[Collection(AloneCollection.Name)]
 public sealed partial class DaemonMemoryTests
 {
     [Fact]
