@@ -34,6 +34,7 @@ public static class PbmDaemon
         string? api = Environment.GetEnvironmentVariable("PBM_API");
         var configFiles = new List<string>();
         var reapOnly = false;
+        var reapInstancesOnly = false;
         string? seeds = null, clusterIp = null;
         int? clusterPort = null;
         var resurrect = false;
@@ -46,6 +47,7 @@ public static class PbmDaemon
                 case "--config" when i + 1 < args.Length: configFiles.Add(args[++i]); break;
                 case "--foreground": break;
                 case "--reap": reapOnly = true; break;
+                case "--reap-instances": reapInstancesOnly = true; break;
                 case "--seeds" when i + 1 < args.Length: seeds = args[++i]; break;
                 case "--cluster-ip" when i + 1 < args.Length: clusterIp = args[++i]; break;
                 case "--cluster-port" when i + 1 < args.Length && int.TryParse(args[i + 1], out var cp): clusterPort = cp; i++; break;
@@ -79,6 +81,7 @@ public static class PbmDaemon
         using var _ = lockStream;
 
         if (reapOnly) return Reap(home);
+        if (reapInstancesOnly) return ReapInstances(home);
 
         var bootstrap = ClusterBootstrap.Resolve(role, clusterIp, clusterPort, seeds);
         var config = LoadConfig(home, configFiles, role);
@@ -102,6 +105,9 @@ public static class PbmDaemon
             return 2;
         }
         api ??= settings.ApiTcp;
+        using var orphanWatchdog = bootstrap.Clustered && role == DaemonRole.Worker && config.GetBoolean("pbm.cluster.kill-orphans-on-crash", true)
+            ? OrphanWatchdog.Start(home)
+            : null;
 
         using var fileLog = new FileLoggerProvider(home.DaemonLog);
         var bootLog = fileLog.CreateLogger("Daemon");
@@ -221,6 +227,14 @@ public static class PbmDaemon
                 log.LogInformation("start-up pages not paged out: {Error}", e.Message);
             }
         });
+
+    /// <summary>The orphan watchdog's errand: kill the instances the pid files name (a crashed clustered daemon's).</summary>
+    private static int ReapInstances(PbmHome home)
+    {
+        using var log = new FileLoggerProvider(home.DaemonLog);
+        var reaped = new PidRegistry(home.PidDir).ReapOrphans(log.CreateLogger("Watchdog"));
+        return reaped.Count == 0 ? 0 : 10;
+    }
 
     /// <summary>
     /// `pbm kill` when no daemon answers: one may have been killed -9 and left its apps running. Kill what the

@@ -43,6 +43,9 @@ public sealed class ClusterTests
         // kill -9 of worker 3: its instances are started on the survivors.
         var victimNode = TestCluster.NodeName(w3Port);
         var daemon = Sandbox.DaemonPid(w3.Home);
+        var leftBehind = (await cluster.InstancesAsync("spread")).Concat(await cluster.InstancesAsync("pinned"))
+            .Where(i => i.Host == victimNode).Select(i => i.Pid!.Value).ToList();
+        Assert.Equal(4, leftBehind.Count);
         var watch = Stopwatch.StartNew();
         Process.GetProcessById(daemon).Kill();
         var moved = await Sandbox.EventuallyAsync(() => cluster.InstancesAsync("spread"),
@@ -53,9 +56,15 @@ public sealed class ClusterTests
         Assert.Equal(3, moved.Count(i => i.Host == TestCluster.NodeName(cluster.Workers[1].Port)));
         // Pinned instances have nowhere else to go: pending, not moved.
         Assert.All(await cluster.InstancesAsync("pinned"), i => Assert.Equal(InstanceStatus.Pending, i.Status));
+        // What the dead agent left running on its host is killed by its watchdog: nothing runs twice.
+        await Sandbox.EventuallyAsync(() => Task.FromResult(leftBehind.Where(Alive).ToList()), l => l.Count == 0,
+            "the killed agent's instances to be killed on its host", TimeSpan.FromSeconds(15));
         Console.WriteLine($"failover after kill -9 of a worker: {failover.TotalSeconds:0.0} s");
         Assert.True(failover < TimeSpan.FromSeconds(30), $"failover took {failover.TotalSeconds:0.0} s");
     }
+
+    private static bool Alive(int pid) =>
+        File.Exists($"/proc/{pid}/stat") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z", StringComparison.Ordinal);
 
     [Fact]
     public async Task KillOfTheMastersNode_SingletonMovesWithStateIntact_ThenAFullRestartKeepsEverything()
