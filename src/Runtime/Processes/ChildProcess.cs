@@ -65,7 +65,8 @@ internal sealed class ChildProcess
     /// <summary>Starts the process; throws <see cref="Win32Exception"/> when it cannot (missing command, not executable...).</summary>
     public static ChildProcess Start(LaunchSpec spec, ILineSink sink, bool ipc = false)
     {
-        int outRead = -1, outWrite = -1, errRead = -1, errWrite = -1, ours = -1, theirs = -1;
+        int outRead = -1, outWrite = -1, errRead = -1, errWrite = -1, ours = -1, theirs = -1, pid = -1;
+        Task<int>? exited = null;
         Stream? stdout = null, stderr = null, channel = null;
         try
         {
@@ -83,21 +84,28 @@ internal sealed class ChildProcess
                     },
                 };
             }
-            var pid = Spawn.Start(spec, outWrite, errWrite, theirs);
+            pid = Spawn.Start(spec, outWrite, errWrite, theirs);
             // The child has exec'd (or died): /proc/PID/stat stays readable until it is reaped, which is next.
             var stat = ProcStat.Read(pid);
-            var exited = ChildReaper.WaitAsync(pid);
+            exited = ChildReaper.WaitAsync(pid);
             stdout = Reader(ref outRead);
             stderr = Reader(ref errRead);
             if (ipc)
             {
-                channel = new NetworkStream(new Socket(new SafeSocketHandle(ours, ownsHandle: true)), ownsSocket: true);
+                var handle = new SafeSocketHandle(ours, ownsHandle: true);
                 ours = -1;
+                channel = new NetworkStream(new Socket(handle), ownsSocket: true);
             }
             return new ChildProcess(pid, stat?.StartTicks ?? 0, exited, stdout, stderr, sink, channel);
         }
         catch
         {
+            if (pid > 0)
+            {
+                // Started, but it cannot be run here (out of memory or descriptors): it must not run untracked.
+                Native.KillGroup(pid, 9);
+                if (exited is null) _ = ChildReaper.WaitAsync(pid); // reaped when it dies
+            }
             stdout?.Dispose();
             stderr?.Dispose();
             channel?.Dispose();
@@ -117,9 +125,17 @@ internal sealed class ChildProcess
 
     private static Stream Reader(ref int fd)
     {
-        var stream = new AnonymousPipeClientStream(PipeDirection.In, new SafePipeHandle(fd, ownsHandle: true));
+        var handle = new SafePipeHandle(fd, ownsHandle: true);
         fd = -1;
-        return stream;
+        try
+        {
+            return new AnonymousPipeClientStream(PipeDirection.In, handle);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
     }
 
     private static void Close(int fd)

@@ -77,12 +77,14 @@ internal static unsafe partial class Spawn
     {
         var command = spec.Command;
         if (command.Length == 0) throw new Win32Exception(ENOENT, $"cannot run an empty command: {Native.ErrorText(ENOENT)}");
-        if (command.Contains('/')) return Path.GetFullPath(command, spec.Cwd);
+        // The child chdirs from the daemon's working directory, so a relative cwd is relative to that.
+        var cwd = Path.GetFullPath(spec.Cwd);
+        if (command.Contains('/')) return Path.GetFullPath(command, cwd);
         var searched = spec.Env.TryGetValue("PATH", out var p) ? p : DefaultPath;
         var denied = false;
         foreach (var dir in searched.Split(':'))
         {
-            var candidate = Path.GetFullPath(dir.Length == 0 ? command : Path.Combine(dir, command), spec.Cwd);
+            var candidate = Path.GetFullPath(dir.Length == 0 ? command : Path.Combine(dir, command), cwd);
             if (Directory.Exists(candidate) || !File.Exists(candidate)) continue;
             if (Access(candidate, X_OK) == 0) return candidate;
             denied = true;

@@ -185,6 +185,12 @@ public sealed partial class ChildProcessTests : IDisposable
         Assert.Equal(0, await child.WaitForExitAsync().WaitAsync(Limit));
         Assert.Equal(["tool x"], sink.Out.ToList());
 
+        // A command with a '/' is a path, from the working directory.
+        sink = new Sink();
+        child = Start(sink, "bin/pbm-test-tool", ["y"]);
+        Assert.Equal(0, await child.WaitForExitAsync().WaitAsync(Limit));
+        Assert.Equal(["tool y"], sink.Out.ToList());
+
         Assert.Throws<Win32Exception>(() => Start(new Sink(), "pbm-test-tool", [], Env()));
         // Without PATH, execvp's default: /bin:/usr/bin.
         child = Start(new Sink(), "true", [], new Dictionary<string, string>());
