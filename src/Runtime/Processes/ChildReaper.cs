@@ -11,8 +11,9 @@ namespace Pbm.Runtime.Processes;
 /// </summary>
 /// <remarks>
 /// When the status is gone, because something else reaped the child, the code is <see cref="Unknown"/>. That is
-/// always the case when the daemon is pid 1 (a container without an init): the .NET runtime then reaps every
-/// child on SIGCHLD before anyone else sees it (see <see cref="Caveat"/>). When the daemon was started with SIGCHLD
+/// the case when this process is pid 1 (a container without an init): the .NET runtime then reaps every child on
+/// SIGCHLD before anyone else sees it (see <see cref="Caveat"/>). pbm's daemon avoids that by running as the child
+/// of a small pid 1 of its own (Hosting.InitShim); an app embedding pbm's host as pid 1 gets the caveat. When the daemon was started with SIGCHLD
 /// ignored, no SIGCHLD ever comes (children are reaped by the kernel): exits are then found by a sweep every second.
 /// </remarks>
 internal static partial class ChildReaper
@@ -112,7 +113,7 @@ internal static partial class ChildReaper
     private static string? FindCaveat()
     {
         if (Native.GetPid() == 1)
-            return "the daemon runs as pid 1, where .NET reaps every child process itself: apps' exit codes cannot be read (reported as -1); run it under an init (docker run --init, tini)";
+            return "this process is pid 1, where .NET reaps every child process itself: apps' exit codes cannot be read (reported as -1); run it under an init (docker run --init, tini)";
         if (SigChldIgnored())
             return "the daemon was started with SIGCHLD ignored: apps' exit codes cannot be read (reported as -1) and exits are seen within a second";
         return null;
