@@ -13,8 +13,9 @@ namespace Pbm.Runtime.Processes;
 /// When the status is gone, because something else reaped the child, the code is <see cref="Unknown"/>. That is
 /// the case when this process is pid 1 (a container without an init): the .NET runtime then reaps every child on
 /// SIGCHLD before anyone else sees it (see <see cref="Caveat"/>). pbm's daemon avoids that by running as the child
-/// of a small pid 1 of its own (Hosting.InitShim); an app embedding pbm's host as pid 1 gets the caveat. When the daemon was started with SIGCHLD
-/// ignored, no SIGCHLD ever comes (children are reaped by the kernel): exits are then found by a sweep every second.
+/// of a small pid 1 of its own (Hosting.InitShim); an app embedding pbm's host as pid 1 gets the caveat. When the
+/// process was started with SIGCHLD ignored, no SIGCHLD ever comes (the kernel reaps the children): exits are then
+/// found by a sweep every second.
 /// </remarks>
 internal static partial class ChildReaper
 {
@@ -30,7 +31,7 @@ internal static partial class ChildReaper
     private static readonly Dictionary<int, TaskCompletionSource<int>> Live = [];
     private static readonly List<int> Gone = [];
     private static PosixSignalRegistration? _onSigChld;
-    private static Timer? _sweep;
+    private static Timer? _sweep; // held: a timer nobody references is collected
 
     /// <summary>Why exit codes may come back <see cref="Unknown"/> in this process, or null when they cannot.</summary>
     public static string? Caveat { get; } = FindCaveat();
@@ -53,15 +54,6 @@ internal static partial class ChildReaper
             TryReap(pid, exited);
         }
         return exited.Task;
-    }
-
-    /// <summary>How many children are watched (tests).</summary>
-    internal static int Watched
-    {
-        get
-        {
-            lock (Live) return Live.Count;
-        }
     }
 
     private static void ReapAll()
