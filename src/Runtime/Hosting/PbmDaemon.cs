@@ -29,6 +29,8 @@ public static class PbmDaemon
 
     public static async Task<int> RunAsync(string[] args, DaemonRole role = DaemonRole.Worker)
     {
+        // As pid 1 the runtime would reap the apps before their exit codes are read: run as pid 1's child.
+        if (role == DaemonRole.Worker && InitShim.Needed()) return InitShim.Run(args);
         Gateway.SocketEngine.UseInlineCompletions();
         var home = PbmHome.FromEnvironment();
         string? api = Environment.GetEnvironmentVariable("PBM_API");

@@ -54,6 +54,11 @@ internal static class PbmNodeStarter
         var store = new StateStore(home.StateFile);
         var local = store.Load(out var corrupt);
         if (corrupt is not null) warnings = [.. warnings, corrupt];
+        if (setup.Host && Processes.ChildReaper.Caveat is { } caveat)
+        {
+            loggers.CreateLogger("Pbm.Host").LogWarning("{Caveat}", caveat);
+            warnings = [.. warnings, caveat];
+        }
         system.ActorOf(StateReplica.Props(store, local), "state-replica");
 
         if (setup.Master)

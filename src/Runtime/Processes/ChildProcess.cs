@@ -1,38 +1,55 @@
-using System.Diagnostics;
 using System.ComponentModel;
+using System.Globalization;
+using System.IO.Pipes;
 using System.Net.Sockets;
+using Microsoft.Win32.SafeHandles;
 
 namespace Pbm.Runtime.Processes;
 
 /// <summary>
-/// One OS process started in a session of its own (through setsid(1): .NET cannot setpgid a child after it
-/// exec'd), so that its whole tree can be signalled as a group. Its stdout and stderr are pumped to a sink.
+/// One OS process started in a session of its own, so that its whole tree can be signalled as a group. Its stdout
+/// and stderr are pumped to a sink, line by line; its stdin is /dev/null.
 /// </summary>
 /// <remarks>
-/// With <c>ipc</c> the child also gets Node's IPC channel: one end of a Unix socket pair inherited at the number in
+/// <para>
+/// Spawned with posix_spawn (<see cref="Spawn"/>), not System.Diagnostics.Process: a daemon holds hundreds of these
+/// for days, and Process cost about 36 KB each for nothing (a StreamWriter for stdin and StreamReaders for stdout and
+/// stderr, each with its char and byte buffers, when only the raw pipes are read), plus the Process object and its
+/// wait state, and an extra exec of setsid(1) at every start since Process cannot make a session. Here the session
+/// is a spawn attribute, the two pipes are read directly as async streams (PipeStream on Unix waits through the
+/// runtime's epoll, not on a blocked thread per pipe), and exits are reaped by <see cref="ChildReaper"/>.
+/// </para>
+/// <para>
+/// With <c>ipc</c> the child also gets Node's IPC channel: one end of a Unix socket pair at fd 3, named by
 /// NODE_CHANNEL_FD, in Node's JSON serialization (one JSON value per line), so that <c>process.send('ready')</c>
-/// works as under PM2's wait_ready; any program can write the line <c>"ready"</c> to that descriptor. .NET's
-/// Process API passes no extra descriptors, but it does not close inherited ones either: the child's end is a
-/// dup without close-on-exec made under <see cref="SpawnGate"/> and closed here right after the fork, and every
-/// spawn of the daemon takes that gate, so no other child inherits it.
+/// works as under PM2's wait_ready; any program can write the line <c>"ready"</c> to that descriptor. Every
+/// descriptor the daemon opens is close-on-exec and the spawn closes all others from 3 (4 with ipc) up, so no child
+/// inherits anything else, whatever runs beside it.
+/// </para>
 /// </remarks>
 internal sealed class ChildProcess
 {
-    private static readonly string SetsidPath = File.Exists("/usr/bin/setsid") ? "/usr/bin/setsid" : "setsid";
-    private static readonly object SpawnGate = new();
-    private readonly Process _process;
+    private readonly Task<int> _exited;
     private readonly Task _pumps;
+    private readonly Stream _stdout;
+    private readonly Stream _stderr;
     private readonly Stream? _ipc;
+    private readonly Lock _waitGate = new();
+    private Task<int>? _wait;
 
-    private ChildProcess(Process process, ulong startTicks, Task pumps, Stream? ipc, Task<bool> readyMessage)
+    private ChildProcess(int pid, ulong startTicks, Task<int> exited, Stream stdout, Stream stderr, ILineSink sink, Stream? ipc)
     {
-        _process = process;
+        Pid = pid;
         StartTicks = startTicks;
-        _pumps = pumps;
-        _ipc = ipc;
-        ReadyMessage = readyMessage;
-        Pid = process.Id;
         StartedAt = DateTimeOffset.UtcNow;
+        _exited = exited;
+        _stdout = stdout;
+        _stderr = stderr;
+        _ipc = ipc;
+        var outPump = LineReader.PumpAsync(stdout, line => sink.LineAsync(false, line));
+        var errPump = LineReader.PumpAsync(stderr, line => sink.LineAsync(true, line));
+        _pumps = Task.WhenAll(outPump, errPump);
+        ReadyMessage = ipc is null ? Task.FromResult(false) : ReadMessagesAsync(ipc);
     }
 
     /// <summary>With an IPC channel: true once the child sent "ready", false if the channel closed first.</summary>
@@ -43,75 +60,87 @@ internal sealed class ChildProcess
     public DateTimeOffset StartedAt { get; }
 
     /// <summary>True once the leader exited (the tree may still be being cleaned up).</summary>
-    public bool HasExited
+    public bool HasExited => _exited.IsCompleted;
+
+    /// <summary>Starts the process; throws <see cref="Win32Exception"/> when it cannot (missing command, not executable...).</summary>
+    public static ChildProcess Start(LaunchSpec spec, ILineSink sink, bool ipc = false)
     {
-        get
+        int outRead = -1, outWrite = -1, errRead = -1, errWrite = -1, ours = -1, theirs = -1, pid = -1;
+        Task<int>? exited = null;
+        Stream? stdout = null, stderr = null, channel = null;
+        try
         {
-            try
+            (outRead, outWrite) = Native.Pipe();
+            (errRead, errWrite) = Native.Pipe();
+            if (ipc)
             {
-                return _process.HasExited;
+                (ours, theirs) = Native.SocketPair();
+                spec = spec with
+                {
+                    Env = new Dictionary<string, string>(spec.Env)
+                    {
+                        ["NODE_CHANNEL_FD"] = Spawn.IpcFd.ToString(CultureInfo.InvariantCulture),
+                        ["NODE_CHANNEL_SERIALIZATION_MODE"] = "json",
+                    },
+                };
             }
-            catch (InvalidOperationException)
+            pid = Spawn.Start(spec, outWrite, errWrite, theirs);
+            // The child has exec'd (or died): /proc/PID/stat stays readable until it is reaped, which is next.
+            var stat = ProcStat.Read(pid);
+            exited = ChildReaper.WaitAsync(pid);
+            stdout = Reader(ref outRead);
+            stderr = Reader(ref errRead);
+            if (ipc)
             {
-                return true;
+                var handle = new SafeSocketHandle(ours, ownsHandle: true);
+                ours = -1;
+                channel = new NetworkStream(new Socket(handle), ownsSocket: true);
             }
+            return new ChildProcess(pid, stat?.StartTicks ?? 0, exited, stdout, stderr, sink, channel);
+        }
+        catch
+        {
+            if (pid > 0)
+            {
+                // Started, but it cannot be run here (out of memory or descriptors): it must not run untracked.
+                Native.KillGroup(pid, 9);
+                if (exited is null) _ = ChildReaper.WaitAsync(pid); // reaped when it dies
+            }
+            stdout?.Dispose();
+            stderr?.Dispose();
+            channel?.Dispose();
+            Close(outRead);
+            Close(errRead);
+            Close(ours);
+            throw;
+        }
+        finally
+        {
+            // The child has its copies; the parent's would keep the pipes open after it exits.
+            Close(outWrite);
+            Close(errWrite);
+            Close(theirs);
         }
     }
 
-    /// <summary>Starts the process; throws <see cref="Win32Exception"/> when even setsid cannot start.</summary>
-    public static ChildProcess Start(LaunchSpec spec, ILineSink sink, bool ipc = false)
+    private static Stream Reader(ref int fd)
     {
-        var psi = new ProcessStartInfo(SetsidPath)
+        var handle = new SafePipeHandle(fd, ownsHandle: true);
+        fd = -1;
+        try
         {
-            WorkingDirectory = spec.Cwd,
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        psi.ArgumentList.Add(spec.Command);
-        foreach (var a in spec.Args) psi.ArgumentList.Add(a);
-        psi.Environment.Clear();
-        foreach (var (k, v) in spec.Env) psi.Environment[k] = v;
-
-        var process = new Process { StartInfo = psi };
-        Stream? channel = null;
-        lock (SpawnGate)
-        {
-            if (!ipc)
-            {
-                process.Start();
-            }
-            else
-            {
-                var (ours, theirs) = Native.SocketPair();
-                var inherited = -1;
-                try
-                {
-                    inherited = Native.DupInheritable(theirs);
-                    psi.Environment["NODE_CHANNEL_FD"] = inherited.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    psi.Environment["NODE_CHANNEL_SERIALIZATION_MODE"] = "json";
-                    process.Start();
-                    channel = new NetworkStream(new Socket(new SafeSocketHandle(ours, ownsHandle: true)), ownsSocket: true);
-                }
-                catch
-                {
-                    Native.Close(ours);
-                    throw;
-                }
-                finally
-                {
-                    Native.Close(theirs);
-                    if (inherited >= 0) Native.Close(inherited);
-                }
-            }
+            return new AnonymousPipeClientStream(PipeDirection.In, handle);
         }
-        process.StandardInput.Close();
-        var stat = ProcStat.Read(process.Id);
-        var outPump = LineReader.PumpAsync(process.StandardOutput.BaseStream, line => sink.LineAsync(false, line));
-        var errPump = LineReader.PumpAsync(process.StandardError.BaseStream, line => sink.LineAsync(true, line));
-        return new ChildProcess(process, stat?.StartTicks ?? 0, Task.WhenAll(outPump, errPump), channel,
-            channel is null ? Task.FromResult(false) : ReadMessagesAsync(channel));
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    private static void Close(int fd)
+    {
+        if (fd >= 0) Native.Close(fd);
     }
 
     /// <summary>
@@ -131,16 +160,23 @@ internal sealed class ChildProcess
 
     /// <summary>
     /// Completes with the exit code once the leader exited, whatever it left behind was killed, and its output
-    /// was read to the end (so the last partial line is kept).
+    /// was read to the end (so the last partial line is kept). The code is 128+N when signal N killed it, and
+    /// <see cref="ChildReaper.Unknown"/> when its status could not be read.
     /// </summary>
-    public async Task<int> WaitForExitAsync()
+    public Task<int> WaitForExitAsync()
     {
-        await _process.WaitForExitAsync().ConfigureAwait(false);
-        var code = _process.ExitCode;
+        lock (_waitGate) return _wait ??= WaitCoreAsync();
+    }
+
+    private async Task<int> WaitCoreAsync()
+    {
+        var code = await _exited.ConfigureAwait(false);
         ProcessGroups.KillSession(Pid, StartTicks);
         await Task.WhenAny(_pumps, Task.Delay(2000)).ConfigureAwait(false);
+        // Whatever still holds the pipes open (something that left the session) no longer holds a reader here.
+        _stdout.Dispose();
+        _stderr.Dispose();
         _ipc?.Dispose();
-        _process.Dispose();
         return code;
     }
 

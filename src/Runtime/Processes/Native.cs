@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Pbm.Runtime.Processes;
 
-/// <summary>The few libc calls .NET's Process API lacks: signalling a whole process group, and an IPC socket a child inherits.</summary>
+/// <summary>The few libc calls .NET lacks: signalling a whole process group, socket pairs and pipes for children (see <see cref="Spawn"/>).</summary>
 internal static partial class Native
 {
     public const int ESRCH = 3;
@@ -36,9 +36,6 @@ internal static partial class Native
     [LibraryImport("libc", EntryPoint = "socketpair", SetLastError = true)]
     private static unsafe partial int SocketPairRaw(int domain, int type, int protocol, int* fds);
 
-    [LibraryImport("libc", EntryPoint = "dup", SetLastError = true)]
-    private static partial int DupRaw(int fd);
-
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
 
@@ -51,11 +48,19 @@ internal static partial class Native
         return (fds[0], fds[1]);
     }
 
-    /// <summary>dup(2): a copy of <paramref name="fd"/> without close-on-exec, so that a child started next inherits it.</summary>
-    public static int DupInheritable(int fd)
+    private const int O_CLOEXEC = 0x80000;
+
+    [LibraryImport("libc", EntryPoint = "pipe2", SetLastError = true)]
+    private static unsafe partial int Pipe2Raw(int* fds, int flags);
+
+    /// <summary>A pipe, both ends close-on-exec; throws IOException with the errno.</summary>
+    public static unsafe (int Read, int Write) Pipe()
     {
-        var copy = DupRaw(fd);
-        if (copy < 0) throw new IOException($"dup failed: errno {Marshal.GetLastPInvokeError()}");
-        return copy;
+        var fds = stackalloc int[2];
+        if (Pipe2Raw(fds, O_CLOEXEC) != 0) throw new IOException($"pipe2 failed: {ErrorText(Marshal.GetLastPInvokeError())}");
+        return (fds[0], fds[1]);
     }
+
+    /// <summary>strerror: "No such file or directory" for ENOENT.</summary>
+    public static string ErrorText(int errno) => Marshal.GetPInvokeErrorMessage(errno);
 }

@@ -3,7 +3,7 @@ using Pbm.Client.Specs;
 namespace Pbm.Runtime.Processes;
 
 /// <summary>
-/// Kills what an instance left behind. Each instance runs in its own session (started through setsid), so
+/// Kills what an instance left behind. Each instance runs in its own session (a spawn attribute, see <see cref="Spawn"/>), so
 /// its session id is the leader's pid: that catches grandchildren that double-forked or changed process
 /// group, which Process.Kill(entireProcessTree) misses. Only processes that started no earlier than the
 /// leader count, so a recycled pid of an unrelated process is never hit.
