@@ -39,6 +39,9 @@ internal sealed class PidRegistry(string dir)
                 ProcessGroups.SessionAlive(pid, start))
             {
                 var hit = ProcessGroups.KillSession(pid, start);
+                // SIGKILL is delivered at once but a process takes a moment to die (a busy Node tears down its
+                // threads): whoever asked (`pbm kill`, a new daemon) may rely on it being gone when this returns.
+                for (var waited = 0; waited < 3000 && ProcessGroups.SessionAlive(pid, start); waited += 20) Thread.Sleep(20);
                 logger.LogWarning("Reaped orphan session {Pid} of {Instance} left by a previous daemon ({Count} processes)",
                     pid, Path.GetFileNameWithoutExtension(file), hit);
                 reaped.Add($"{Path.GetFileNameWithoutExtension(file)} (pid {pid})");
