@@ -45,7 +45,20 @@ internal static unsafe partial class Spawn
     /// of the caller's pipes) as its fds 1 and 2, and <paramref name="ipc"/> (unless -1) as its fd 3; returns the pid.
     /// </summary>
     /// <exception cref="Win32Exception">The command cannot be run (its errno and a message naming it).</exception>
+    /// <exception cref="IOException">The libc lacks a function this needs (glibc before 2.29).</exception>
     public static int Start(LaunchSpec spec, int stdout, int stderr, int ipc)
+    {
+        try
+        {
+            return StartOrThrow(spec, stdout, stderr, ipc);
+        }
+        catch (EntryPointNotFoundException e)
+        {
+            throw new IOException($"cannot run {spec.Command}: the C library lacks a posix_spawn function pbm needs (glibc 2.29 or later): {e.Message}", e);
+        }
+    }
+
+    private static int StartOrThrow(LaunchSpec spec, int stdout, int stderr, int ipc)
     {
         var path = Resolve(spec);
         var argv = new List<string>(spec.Args.Count + 1) { spec.Command };
