@@ -234,7 +234,7 @@ public static class PbmDaemon
     private static int ReapInstances(PbmHome home)
     {
         using var log = new FileLoggerProvider(home.DaemonLog);
-        var reaped = new PidRegistry(home.PidDir).ReapOrphans(log.CreateLogger("Watchdog"));
+        var reaped = new PidRegistry(home.PidDir).ReapOrphans(log.CreateLogger("Reaper"));
         return reaped.Count == 0 ? 0 : 10;
     }
 
@@ -244,10 +244,9 @@ public static class PbmDaemon
     /// </summary>
     private static int Reap(PbmHome home)
     {
-        using var log = new FileLoggerProvider(home.DaemonLog);
-        var reaped = new PidRegistry(home.PidDir).ReapOrphans(log.CreateLogger("Daemon"));
+        var code = ReapInstances(home);
         if (File.Exists(home.StateFile)) Master.StateStore.Write(home.StateFile, []);
-        return reaped.Count == 0 ? 0 : 10;
+        return code;
     }
 
     /// <summary>

@@ -32,6 +32,7 @@ internal sealed class PidRegistry(string dir)
     {
         var reaped = new List<string>();
         if (!Directory.Exists(dir)) return reaped;
+        var killed = new List<(int Pid, ulong Start)>();
         foreach (var file in Directory.EnumerateFiles(dir, "*.pid"))
         {
             var parts = File.ReadAllText(file).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -39,15 +40,16 @@ internal sealed class PidRegistry(string dir)
                 ProcessGroups.SessionAlive(pid, start))
             {
                 var hit = ProcessGroups.KillSession(pid, start);
-                // SIGKILL is delivered at once but a process takes a moment to die (a busy Node tears down its
-                // threads): whoever asked (`pbm kill`, a new daemon) may rely on it being gone when this returns.
-                for (var waited = 0; waited < 3000 && ProcessGroups.SessionAlive(pid, start); waited += 20) Thread.Sleep(20);
+                killed.Add((pid, start));
                 logger.LogWarning("Reaped orphan session {Pid} of {Instance} left by a previous daemon ({Count} processes)",
                     pid, Path.GetFileNameWithoutExtension(file), hit);
                 reaped.Add($"{Path.GetFileNameWithoutExtension(file)} (pid {pid})");
             }
             File.Delete(file);
         }
+        // SIGKILL is delivered at once but a process takes a moment to die (a busy Node tears down its threads):
+        // whoever asked (`pbm kill`, a new daemon) may rely on them being gone when this returns. One wait for all.
+        for (var waited = 0; waited < 3000 && killed.Any(k => ProcessGroups.SessionAlive(k.Pid, k.Start)); waited += 20) Thread.Sleep(20);
         return reaped;
     }
 
