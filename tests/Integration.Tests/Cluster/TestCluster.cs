@@ -69,7 +69,14 @@ public sealed class TestCluster : IAsyncDisposable
             box.Env["PBM__GATEWAY__BIND"] = address;
         }
         var r = await box.RunAsync(TimeSpan.FromSeconds(60), args);
-        Assert.True(r.ExitCode == 0, $"worker on {port} did not start: {r}");
+        Assert.True(r.ExitCode == 0, $"worker on {port} did not start: {r}\n{Tail(box)}\n{Tail(Lighthouse)}");
+    }
+
+    /// <summary>The last lines of a node's pbm.log: what a failed start or join left behind.</summary>
+    public static string Tail(Sandbox box, int lines = 40)
+    {
+        var log = Path.Combine(box.Home, "pbm.log");
+        return File.Exists(log) ? $"--- {log} ---\n" + string.Join('\n', File.ReadLines(log).TakeLast(lines)) : $"(no {log})";
     }
 
     /// <summary>pbm against the lighthouse's TCP API with the token: remote control.</summary>

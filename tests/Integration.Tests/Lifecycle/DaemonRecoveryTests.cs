@@ -30,7 +30,10 @@ public sealed class DaemonRecoveryTests
         Assert.All(before, pid => Assert.False(ProcessTable.Alive(pid), $"old pid {pid} still runs"));
         var running = ProcessTable.WithCommandLine(Repo.App("idle.js")).Where(p => ProcessTable.WithEnv("PBM_HOME", box.Home).Contains(p)).ToList();
         Assert.Equal(3, running.Count);
-        Assert.Equal(2, ProcessTable.WithCommandLine(Repo.App("grandchild.js")).Count(p => ProcessTable.WithEnv("PBM_HOME", box.Home).Contains(p)));
+        // An instance forking its `sh` shows the parent's command line until the exec: wait that out (a duplicate
+        // instance would stay).
+        await Sandbox.EventuallyAsync(() => Task.FromResult(ProcessTable.WithCommandLine(Repo.App("grandchild.js")).Count(p => ProcessTable.WithEnv("PBM_HOME", box.Home).Contains(p))),
+            n => n == 2, "exactly two grandchild.js instances", TimeSpan.FromSeconds(5));
         // Each new instance spawns its grandchild a moment after it is online: wait for them (a loaded machine is slow).
         await Sandbox.EventuallyAsync(() => Task.FromResult(ProcessTable.WithCommandLine("sleep 600").Count(p => ProcessTable.WithEnv("PBM_HOME", box.Home).Contains(p))),
             n => n == 2, "the two new grandchildren", TimeSpan.FromSeconds(10));
