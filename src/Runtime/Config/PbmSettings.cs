@@ -44,6 +44,12 @@ public sealed record PbmSettings
     /// </summary>
     public TimeSpan? PageOutAfterStart { get; init; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// How often the daemon checks whether the GC holds far more memory than the live heap and, if so, gives it
+    /// back (pbm.memory.trim-heap-every; null: only once, after start). See <see cref="Hosting.HeapTrim"/>.
+    /// </summary>
+    public TimeSpan? HeapTrimInterval { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>How often GET /api/events compares the master's list for changes (pbm.api.events-interval).</summary>
     public TimeSpan EventsInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 
@@ -81,8 +87,8 @@ public sealed record PbmSettings
             EventsInterval = c.GetTimeSpan("api.events-interval", TimeSpan.FromMilliseconds(500)),
             PaletteGatherTimeout = c.GetTimeSpan("palettes.gather-timeout", TimeSpan.FromSeconds(3)),
             PaletteCommandTimeout = c.GetTimeSpan("palettes.command-timeout", TimeSpan.FromSeconds(30)),
-            PageOutAfterStart = c.GetString("memory.page-out-after-start", "20s") is var pageOut &&
-                                pageOut is "off" or "false" or "no" or "0" or "" ? null : c.GetTimeSpan("memory.page-out-after-start"),
+            PageOutAfterStart = Off(c.GetString("memory.page-out-after-start", "20s")) ? null : c.GetTimeSpan("memory.page-out-after-start"),
+            HeapTrimInterval = Off(c.GetString("memory.trim-heap-every", "5m")) ? null : c.GetTimeSpan("memory.trim-heap-every"),
             WatchIgnore = c.GetStringList("watch.ignore", ["node_modules", ".git", "logs", "log", "*.log"]).ToList(),
         };
         if (settings.LogMaxBytes < 1024) throw new ConfigurationException("pbm.logs.max-size must be at least 1K");
@@ -121,6 +127,9 @@ public sealed record PbmSettings
         QueueSize: LogQueueSize,
         FullWait: LogFullWait,
         RetryOpen: LogRetryOpen);
+
+    /// <summary>A duration setting that is switched off: off, false, no, 0 or empty.</summary>
+    private static bool Off(string value) => value is "off" or "false" or "no" or "0" or "";
 
     private static Akka.Configuration.Config LoadReference()
     {

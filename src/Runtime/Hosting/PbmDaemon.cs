@@ -183,7 +183,7 @@ public static class PbmDaemon
             File.WriteAllText(home.DaemonPidFile, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
             bootLog.LogInformation("control API on {Socket}{Tcp}", home.Socket, api is null ? "" : " and tcp " + api);
             if (resurrect) BootResurrect.Start(app.Services.GetRequiredService<ActorRegistry>(), home.DumpFile(null), bootLog, app.Lifetime.ApplicationStopping);
-            if (settings.PageOutAfterStart is { } pageOutAfter) PageOutLater(pageOutAfter, bootLog, app.Lifetime.ApplicationStopping);
+            if (settings.PageOutAfterStart is { } pageOutAfter) TrimLater(pageOutAfter, settings.HeapTrimInterval, bootLog, app.Lifetime.ApplicationStopping);
         });
         try
         {
@@ -210,16 +210,26 @@ public static class PbmDaemon
         return 0;
     }
 
-    private static void PageOutLater(TimeSpan after, ILogger log, CancellationToken stopping) =>
+    /// <summary>
+    /// After start: the GC's start-up garbage (<see cref="HeapTrim"/>), then the start-up file pages
+    /// (<see cref="StartupPages"/>), in that order so the collection's own code is paged out too. Then every
+    /// <paramref name="every"/>, the heap again when the GC holds far more than it uses.
+    /// </summary>
+    private static void TrimLater(TimeSpan after, TimeSpan? every, ILogger log, CancellationToken stopping) =>
         _ = Task.Run(async () =>
         {
             try
             {
                 await Task.Delay(after, stopping).ConfigureAwait(false);
+                LogHeapTrim(log, HeapTrim.Collect());
                 var r = StartupPages.PageOut();
                 if (r.Error is not null) log.LogInformation("start-up pages not paged out: {Error}", r.Error);
                 else log.LogInformation("paged out start-up file pages: resident file-backed memory {Before} MB -> {After} MB ({Mappings} mappings)",
                     r.FileBefore >> 20, r.FileAfter >> 20, r.Mappings);
+                if (every is not { } interval) return;
+                using var timer = new PeriodicTimer(interval);
+                while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
+                    if (HeapTrim.Worthwhile()) LogHeapTrim(log, HeapTrim.Collect());
             }
             catch (OperationCanceledException)
             {
@@ -229,6 +239,10 @@ public static class PbmDaemon
                 log.LogInformation("start-up pages not paged out: {Error}", e.Message);
             }
         });
+
+    private static void LogHeapTrim(ILogger log, HeapTrim.Result r) =>
+        log.LogInformation("trimmed the GC heap: committed {Before} MB -> {After} MB ({Live} MB live)",
+            r.CommittedBefore >> 20, r.CommittedAfter >> 20, r.Live >> 20);
 
     /// <summary>The orphan watchdog's errand: kill the instances the pid files name (a crashed clustered daemon's).</summary>
     private static int ReapInstances(PbmHome home)

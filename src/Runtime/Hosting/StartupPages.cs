@@ -43,7 +43,13 @@ public static class StartupPages
             var start = long.Parse(parts[0].AsSpan(0, dash), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
             var end = long.Parse(parts[0].AsSpan(dash + 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
             var rc = Native.Madvise((nint)start, (nuint)(end - start), Native.MADV_PAGEOUT);
-            if (rc == 0) advised++;
+            if (rc == 0)
+            {
+                advised++;
+                // A refault would otherwise read 128 KB around the page (read-ahead) and the kernel then maps
+                // the cached neighbours too (fault-around): code run once a minute would bring back 32 pages each.
+                Native.Madvise((nint)start, (nuint)(end - start), Native.MADV_RANDOM);
+            }
             else error ??= $"madvise(MADV_PAGEOUT) failed with errno {rc}";
         }
         return new Result(advised, before, ResidentFileBytes(), advised == 0 ? error : null);

@@ -22,6 +22,9 @@ internal static partial class Native
     /// <summary>MADV_PAGEOUT (Linux 5.4+): reclaim these pages now; clean file pages are dropped, re-read on use.</summary>
     public const int MADV_PAGEOUT = 21;
 
+    /// <summary>MADV_RANDOM: no read-ahead on faults in this range, so a refault reads the one page it needs.</summary>
+    public const int MADV_RANDOM = 1;
+
     /// <summary>madvise(2); returns 0, or the errno (EINVAL on a kernel without the advice).</summary>
     public static int Madvise(nint address, nuint length, int advice) =>
         MadviseRaw(address, length, advice) == 0 ? 0 : Marshal.GetLastPInvokeError();
