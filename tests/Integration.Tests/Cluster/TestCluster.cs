@@ -69,6 +69,12 @@ public sealed class TestCluster : IAsyncDisposable
             box.Env["PBM__GATEWAY__BIND"] = address;
         }
         var r = await box.RunAsync(TimeSpan.FromSeconds(60), args);
+        if (r.ExitCode != 0 && Environment.GetEnvironmentVariable("PBM_TEST_KEEP_LOGS") is { Length: > 0 } keep)
+        {
+            var dir = Directory.CreateDirectory(Path.Combine(keep, $"cluster-{SeedPort}")).FullName;
+            foreach (var (name, home) in Workers.Select(w => ($"worker-{w.Port}", w.Box.Home)).Append(("lighthouse", Lighthouse.Home)))
+                if (File.Exists(Path.Combine(home, "pbm.log"))) File.Copy(Path.Combine(home, "pbm.log"), Path.Combine(dir, name + ".log"), true);
+        }
         Assert.True(r.ExitCode == 0, $"worker on {port} did not start: {r}\n{Tail(box)}\n{Tail(Lighthouse)}");
     }
 
@@ -94,6 +100,13 @@ public sealed class TestCluster : IAsyncDisposable
         {
             return [];
         }
+    }
+
+    /// <summary>The members the lighthouse knows (any status); empty when it does not answer.</summary>
+    public async Task<List<ClusterMemberInfo>> MembersAsync()
+    {
+        var r = await RemoteAsync("cluster", "show", "--json");
+        return r.ExitCode == 0 ? System.Text.Json.JsonSerializer.Deserialize(r.Stdout, PbmJsonContext.Default.ClusterInfo)!.Members.ToList() : [];
     }
 
     public async Task<List<InstanceInfo>> InstancesAsync(string app)
