@@ -44,8 +44,8 @@ internal sealed class ProcSampler
                 _seenPaths.Add(pid);
                 var n = ReadSmall(path, bytes);
                 if (n <= 0) continue;
-                for (var i = 0; i < n; i++) chars[i] = (char)bytes[i];
-                if (ProcUsage.Parse(pid, chars[..n]) is not { } p) continue;
+                var length = System.Text.Encoding.Latin1.GetChars(bytes[..n], chars);
+                if (ProcUsage.Parse(pid, chars[..length]) is not { } p) continue;
                 if (!sessions.Contains(p.Session)) continue;
                 current[(pid, p.StartTicks)] = p.CpuTicks;
                 var ticks = elapsed > 0 && _previous.TryGetValue((pid, p.StartTicks), out var before) && p.CpuTicks >= before
