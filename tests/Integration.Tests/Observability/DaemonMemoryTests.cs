@@ -46,6 +46,24 @@ public sealed partial class DaemonMemoryTests
         await box.OkAsync("delete", "all");
     }
 
+    [Fact]
+    public async Task ABusyDaemon_PagesOutOnlyOnceItIsQuiet()
+    {
+        // Paged-out pages a busy daemon uses come straight back, a page at a time, stalling it: it waits.
+        await using var box = new Sandbox();
+        await File.WriteAllTextAsync(Path.Combine(box.Home, "pbm.hocon"), "pbm.memory.page-out-after-start = 1s\n");
+        await box.OkAsync("start", Repo.App("storm.js"), "--name", "storm", "--env", "STORM_MS=6000");
+        var log = Path.Combine(box.Home, "pbm.log");
+        var pagedOut = await Sandbox.EventuallyAsync(() => Task.FromResult(File.ReadLines(log).FirstOrDefault(l => l.Contains("paged out start-up file pages")) ?? ""),
+            l => l.Length > 0, "the page-out line in pbm.log", TimeSpan.FromSeconds(40));
+        var over = await Sandbox.EventuallyAsync(() => box.OkAsync("logs", "storm", "--lines", "5", "--raw"),
+            o => o.Contains("storm over at"), "the storm's last line", TimeSpan.FromSeconds(20));
+        var stormEnd = DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(Regex.Match(over, @"storm over at (\d+)").Groups[1].Value));
+        var pageOutAt = DateTimeOffset.Parse(pagedOut[..pagedOut.IndexOf(' ')], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(pageOutAt > stormEnd, $"paged out at {pageOutAt:O}, while the app's log storm lasted until {stormEnd:O}");
+        await box.OkAsync("delete", "storm");
+    }
+
     private static int RssFileMb(int pid) =>
         int.Parse(File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("RssFile:")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
 
