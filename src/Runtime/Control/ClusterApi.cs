@@ -22,17 +22,17 @@ internal static class ClusterApi
     public static void Map(IEndpointRouteBuilder api)
     {
         api.MapGet("/api/cluster", (ActorSystem system) => Results.Json(Snapshot(system), PbmJsonContext.Default.ClusterInfo));
-        api.MapPost("/api/cluster/join", (ActorSystem system, HttpRequest r) => WithAddress(r, a =>
+        api.MapPost("/api/cluster/join", (ActorSystem system, HttpRequest r) => WithAddress(system, r, a =>
         {
             Cluster.Get(system).Join(a);
             return $"joining {a}";
         }));
-        api.MapPost("/api/cluster/leave", (ActorSystem system, HttpRequest r) => WithAddress(r, a =>
+        api.MapPost("/api/cluster/leave", (ActorSystem system, HttpRequest r) => WithAddress(system, r, a =>
         {
             Cluster.Get(system).Leave(a);
             return $"{a} is leaving";
         }));
-        api.MapPost("/api/cluster/down", (ActorSystem system, HttpRequest r) => WithAddress(r, a =>
+        api.MapPost("/api/cluster/down", (ActorSystem system, HttpRequest r) => WithAddress(system, r, a =>
         {
             Cluster.Get(system).Down(a);
             return $"{a} marked down";
@@ -99,7 +99,7 @@ internal static class ClusterApi
         return new ClusterInfo(cluster.SelfAddress.ToString(), state.Leader?.ToString(), members);
     }
 
-    private static async Task<IResult> WithAddress(HttpRequest request, Func<Address, string> act)
+    private static async Task<IResult> WithAddress(ActorSystem system, HttpRequest request, Func<Address, string> act)
     {
         ClusterAddressRequest? body;
         try
@@ -115,7 +115,8 @@ internal static class ClusterApi
         Address address;
         try
         {
-            address = Address.Parse(ClusterBootstrap.SeedAddress(text));
+            // HOST:PORT in this node's own protocol (akka.ssl.tcp with Akka.Remote over TLS).
+            address = Address.Parse(ClusterBootstrap.SeedAddress(text, Cluster.Get(system).SelfAddress.Protocol));
         }
         catch (Exception e) when (e is UriFormatException or ArgumentException or FormatException)
         {

@@ -19,7 +19,7 @@ public sealed record ClusterBootstrap(string Hostname, int Port, IReadOnlyList<s
     {
         var ip = ipArg ?? Environment.GetEnvironmentVariable("CLUSTER_IP") ?? "127.0.0.1";
         var seedText = seedsArg ?? Environment.GetEnvironmentVariable("PBM_SEEDS") ?? Environment.GetEnvironmentVariable("CLUSTER_SEEDS") ?? "";
-        var seeds = seedText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(SeedAddress).ToList();
+        var seeds = seedText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => SeedAddress(s)).ToList();
         int port;
         if (portArg is { } p) port = p;
         else if (int.TryParse(Environment.GetEnvironmentVariable("CLUSTER_PORT"), out var envPort)) port = envPort;
@@ -36,9 +36,20 @@ public sealed record ClusterBootstrap(string Hostname, int Port, IReadOnlyList<s
         return new ClusterBootstrap(ip, port, seeds, roles);
     }
 
-    /// <summary>"host:port" or a full akka.tcp://pbm@host:port address.</summary>
-    public static string SeedAddress(string text) =>
-        text.Contains("://", StringComparison.Ordinal) ? text : $"akka.tcp://pbm@{text}";
+    /// <summary>"host:port" (with <paramref name="protocol"/>) or a full akka.tcp://pbm@host:port address.</summary>
+    public static string SeedAddress(string text, string protocol = "akka.tcp") =>
+        text.Contains("://", StringComparison.Ordinal) ? text : $"{protocol}://pbm@{text}";
+
+    /// <summary>
+    /// With Akka.Remote over TLS (<c>akka.remote.dot-netty.tcp.enable-ssl</c>) the only transport is akka.ssl.tcp,
+    /// so every seed given as HOST:PORT, and the lighthouse's own address, must say so: an akka.tcp seed fails
+    /// with "No transport is loaded for protocol: [akka.tcp]" (found by running the README's TLS recipe,
+    /// TlsClusterTests). An explicit akka.tcp:// seed is rewritten too: it could not be reached either.
+    /// </summary>
+    public ClusterBootstrap ForTransport(Akka.Configuration.Config config) =>
+        config.GetBoolean("akka.remote.dot-netty.tcp.enable-ssl", false)
+            ? this with { Seeds = Seeds.Select(s => s.StartsWith("akka.tcp://", StringComparison.Ordinal) ? "akka.ssl.tcp://" + s["akka.tcp://".Length..] : s).ToList() }
+            : this;
 
     /// <summary>The HOCON this bootstrap adds on top of the files (it wins over them).</summary>
     public Akka.Configuration.Config ToConfig(string nodeName)
@@ -59,7 +70,7 @@ public sealed record ClusterBootstrap(string Hostname, int Port, IReadOnlyList<s
         if (config.GetBoolean("akka.remote.dot-netty.tcp.enable-ssl", false)) return null;
         if (config.GetBoolean("pbm.cluster.allow-plaintext", false) || Environment.GetEnvironmentVariable("PBM_ALLOW_PLAINTEXT") is "1" or "true") return null;
         static bool Loopback(string host) => host is "localhost" || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
-        var hosts = Seeds.Select(s => new Uri(s.Replace("akka.tcp://pbm@", "tcp://", StringComparison.Ordinal)).Host).Append(Hostname);
+        var hosts = Seeds.Select(s => Akka.Actor.Address.Parse(s).Host ?? "").Append(Hostname);
         if (hosts.All(Loopback)) return null;
         return "refusing to join a cluster over plain TCP: turn on TLS for Akka.Remote (akka.remote.dot-netty.tcp.enable-ssl, see README) " +
                "or, on a network you trust, set pbm.cluster.allow-plaintext = on (or PBM_ALLOW_PLAINTEXT=1)";

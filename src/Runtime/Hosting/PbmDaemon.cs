@@ -87,6 +87,7 @@ public static class PbmDaemon
 
         var bootstrap = ClusterBootstrap.Resolve(role, clusterIp, clusterPort, seeds);
         var config = LoadConfig(home, configFiles, role);
+        bootstrap = bootstrap.ForTransport(config);
         var configuredName = config.GetString("pbm.node-name", "");
         var nodeName = configuredName.Length > 0 ? configuredName
             : bootstrap.Clustered ? $"{Environment.MachineName}:{bootstrap.Port}" : Environment.MachineName;

@@ -40,13 +40,26 @@ public sealed class TestCluster : IAsyncDisposable
     public string AddressOf(int workerPort) => _addresses.GetValueOrDefault(workerPort, "127.0.0.1");
 
     /// <param name="ownAddresses">Each worker on its own loopback address (127.0.0.2, .3...), its gateway bound there.</param>
-    public static async Task<TestCluster> StartAsync(int workers, bool ownAddresses = false)
+    /// <param name="prepare">Called for the lighthouse's and every worker's sandbox before it starts (pbm.hocon, Env).</param>
+    public static async Task<TestCluster> StartAsync(int workers, bool ownAddresses = false, Action<Sandbox>? prepare = null)
     {
         var cluster = new TestCluster(workers, ownAddresses);
-        cluster.StartLighthouse();
-        await Task.WhenAll(cluster.Workers.Select(w => cluster.StartWorkerAsync(w.Box, w.Port)));
-        await Sandbox.EventuallyAsync(() => cluster.HostsAsync(), h => h.Count == workers, $"{workers} hosts to register", TimeSpan.FromSeconds(40));
-        return cluster;
+        if (prepare is not null)
+            foreach (var box in cluster.Workers.Select(w => w.Box).Prepend(cluster.Lighthouse)) prepare(box);
+        try
+        {
+            cluster.StartLighthouse();
+            await Task.WhenAll(cluster.Workers.Select(w => cluster.StartWorkerAsync(w.Box, w.Port)));
+            await Sandbox.EventuallyAsync(() => cluster.HostsAsync(), h => h.Count == workers, $"{workers} hosts to register", TimeSpan.FromSeconds(40));
+            return cluster;
+        }
+        catch
+        {
+            // The caller never gets the cluster to dispose: stop what did start (a failed start leaked a lighthouse
+            // and workers that kept retrying their join).
+            await cluster.DisposeAsync();
+            throw;
+        }
     }
 
     public void StartLighthouse()
@@ -57,6 +70,7 @@ public sealed class TestCluster : IAsyncDisposable
         };
         foreach (var a in new[] { "--home", Lighthouse.Home, "--cluster-port", SeedPort.ToString(), "--api", $"127.0.0.1:{ApiPort}" }) psi.ArgumentList.Add(a);
         psi.Environment["PBM_HOME"] = Lighthouse.Home;
+        foreach (var (k, v) in Lighthouse.Env) psi.Environment[k] = v;
         _lighthouses.Add(Process.Start(psi)!);
     }
 
