@@ -119,6 +119,15 @@ public static class PbmDaemon
             : Gateway.SocketEngine.Threads > 0 ? $"inline on {Gateway.SocketEngine.Threads} epoll thread(s)" : "inline");
         var warnings = new PidRegistry(home.PidDir).ReapOrphans(bootLog)
             .Select(o => $"killed orphan {o} left by a previous daemon").ToList();
+        // A host agent restarted right after a crash joins only once the seed can have removed its old incarnation
+        // (on the same address, a new incarnation that dials the seed first may never get its InitJoinAcks).
+        if (CrashRejoinDelay.For(home, bootstrap, role, config) is { } rejoinDelay)
+        {
+            bootLog.LogWarning("the previous daemon of this home died without stopping (its {PidFile} is left): waiting {Delay:0.0} s " +
+                               "before joining, so the seed has removed its old incarnation (pbm.cluster.crash-rejoin-delay)",
+                home.DaemonPidFile, rejoinDelay.TotalSeconds);
+            await Task.Delay(rejoinDelay);
+        }
         var token = TokenFile.ReadOrCreate(home.TokenFile);
 
         await using var gateway = new Gateway.PbmGateway(Gateway.GatewaySettings.From(config), fileLog.CreateLogger("Gateway"));
