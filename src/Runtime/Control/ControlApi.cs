@@ -98,9 +98,14 @@ internal static class ControlApi
         LogsApi.Map(api);
         EnvApi.Map(api);
         MetricsApi.Map(api);
-        api.MapPost("/api/kill", async (ActorRegistry r, PbmSettings s, IHostApplicationLifetime lifetime, HttpContext context) =>
+        api.MapPost("/api/kill", async (ActorSystem system, ActorRegistry r, PbmSettings s, IHostApplicationLifetime lifetime, HttpContext context) =>
         {
-            var result = await Send(r, s, KillAll.Instance, TimeSpan.FromMinutes(5));
+            // A node that is not (or no longer) a member has no master to ask and runs no instances: it just stops
+            // (asking would wait out the 5 min below; a node that could not join hung `pbm kill` that long).
+            var member = Akka.Cluster.Cluster.Get(system).SelfMember.Status is Akka.Cluster.MemberStatus.Up or Akka.Cluster.MemberStatus.WeaklyUp;
+            var result = member
+                ? await Send(r, s, KillAll.Instance, TimeSpan.FromMinutes(5))
+                : Results.Json(new OperationResult("daemon stopped (it was not a member of the cluster: no apps to stop)", []), PbmJsonContext.Default.OperationResult);
             context.Response.OnCompleted(() =>
             {
                 lifetime.StopApplication();

@@ -53,6 +53,10 @@ public sealed class TlsClusterTests
             var members = await cluster.MembersAsync();
             Assert.Equal(3, members.Count); // the lighthouse and the two workers
             Assert.Equal(2, (await cluster.HostsAsync()).Count);
+            // A node that never joined still stops at once when told to.
+            var killed = await plain.RunAsync(TimeSpan.FromSeconds(20), "kill");
+            Assert.True(killed.ExitCode == 0, killed.ToString());
+            Assert.Contains("not a member", killed.Stdout);
             await cluster.RemoteAsync("delete", "far");
         }
         finally
