@@ -47,9 +47,12 @@ public sealed record ClusterBootstrap(string Hostname, int Port, IReadOnlyList<s
     /// TlsClusterTests). An explicit akka.tcp:// seed is rewritten too: it could not be reached either.
     /// </summary>
     public ClusterBootstrap ForTransport(Akka.Configuration.Config config) =>
-        config.GetBoolean("akka.remote.dot-netty.tcp.enable-ssl", false)
+        TlsOn(config)
             ? this with { Seeds = Seeds.Select(s => s.StartsWith("akka.tcp://", StringComparison.Ordinal) ? "akka.ssl.tcp://" + s["akka.tcp://".Length..] : s).ToList() }
             : this;
+
+    /// <summary>Whether Akka.Remote runs over TLS (akka.remote.dot-netty.tcp.enable-ssl).</summary>
+    public static bool TlsOn(Akka.Configuration.Config config) => config.GetBoolean("akka.remote.dot-netty.tcp.enable-ssl", false);
 
     /// <summary>The HOCON this bootstrap adds on top of the files (it wins over them).</summary>
     public Akka.Configuration.Config ToConfig(string nodeName)
@@ -67,7 +70,7 @@ public sealed record ClusterBootstrap(string Hostname, int Port, IReadOnlyList<s
     public string? PlaintextRefused(Akka.Configuration.Config config)
     {
         if (!Clustered) return null;
-        if (config.GetBoolean("akka.remote.dot-netty.tcp.enable-ssl", false)) return null;
+        if (TlsOn(config)) return null;
         if (config.GetBoolean("pbm.cluster.allow-plaintext", false) || Environment.GetEnvironmentVariable("PBM_ALLOW_PLAINTEXT") is "1" or "true") return null;
         static bool Loopback(string host) => host is "localhost" || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
         var hosts = Seeds.Select(s => Akka.Actor.Address.Parse(s).Host ?? "").Append(Hostname);
