@@ -33,12 +33,15 @@ public sealed class Sandbox : IAsyncDisposable
 
     public Task<CliResult> RunAsync(TimeSpan timeout, params string[] args) => RunAsync(timeout, null, args);
 
+    /// <summary>Runs the README's entry point, the repository's <c>./pbm</c> script (which builds if needed, then execs the CLI).</summary>
+    public Task<CliResult> RunScriptAsync(params string[] args) => RunAsync(TimeSpan.FromSeconds(600), null, args, Path.Combine(Repo.Root, "pbm"));
+
     /// <summary>Runs pbm with <paramref name="input"/> as its standard input (the prompt of `pbm` alone reads lines).</summary>
     public Task<CliResult> RunWithInputAsync(string input, params string[] args) => RunAsync(TimeSpan.FromSeconds(90), input, args);
 
-    private async Task<CliResult> RunAsync(TimeSpan timeout, string? input, string[] args)
+    private async Task<CliResult> RunAsync(TimeSpan timeout, string? input, string[] args, string? program = null)
     {
-        var psi = new ProcessStartInfo(Repo.Pbm)
+        var psi = new ProcessStartInfo(program ?? Repo.Pbm)
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             RedirectStandardInput = input is not null,
