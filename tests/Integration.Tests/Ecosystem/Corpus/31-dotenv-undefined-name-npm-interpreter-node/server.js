@@ -1,0 +1,1 @@
+require(require('path').resolve(__dirname, '../standin/report.js'));

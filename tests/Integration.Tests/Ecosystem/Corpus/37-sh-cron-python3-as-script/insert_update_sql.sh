@@ -1,0 +1,2 @@
+#!/bin/bash
+. "$(dirname "$0")/../standin/report.sh"
