@@ -115,6 +115,14 @@ public sealed class PbmClient : IDisposable
     public Task<OperationResult> DeployAsync(string app, AppSpec spec, int parallel = 1, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, $"api/apps/{Uri.EscapeDataString(app)}/deploy", Body(new DeployRequest(spec, parallel), Json.DeployRequest), Json.OperationResult, ct);
 
+    /// <summary>Zeroes instances' restart counters (PM2's reset).</summary>
+    public Task<OperationResult> ResetAsync(string target, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, $"api/apps/{Uri.EscapeDataString(target)}/reset", null, Json.OperationResult, ct);
+
+    /// <summary>Sends a signal to instances' processes (PM2's sendSignal).</summary>
+    public Task<OperationResult> SignalAsync(string target, string signal, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, $"api/apps/{Uri.EscapeDataString(target)}/signal", Body(new SignalRequest(signal), Json.SignalRequest), Json.OperationResult, ct);
+
     public Task<OperationResult> DisconnectAsync(string target, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, $"api/apps/{Uri.EscapeDataString(target)}/disconnect", null, Json.OperationResult, ct);
 

@@ -19,6 +19,17 @@ internal static class Program
         {
             // A command pbm does not know may be a palette of the cluster: its options are known only once asked for.
             var probe = ArgParser.Parse(args, c => CommandTable.Commands.TryGetValue(c, out var spec) ? spec.Options : null, lenient: true);
+            if (probe.Command is { } habit && Pm2Habits.Aliases.TryGetValue(habit, out var same))
+            {
+                args = [.. args];
+                args[Array.IndexOf(args, habit)] = same;
+                probe.Command = same;
+            }
+            else if (probe.Command is { } other && Pm2Habits.Instead.TryGetValue(other, out var instead) && !CommandTable.Commands.ContainsKey(other))
+            {
+                await Console.Error.WriteLineAsync($"pbm: no '{other}' command: {instead}");
+                return 2;
+            }
             if (probe.Command is { } unknown && !CommandTable.Commands.ContainsKey(unknown) && !probe.Has("version"))
                 return await Guard(new Context(probe), () => PaletteCommand.RunAsync(args, probe));
             parsed = ArgParser.Parse(args, c => CommandTable.Commands.TryGetValue(c, out var spec) ? spec.Options : null);

@@ -91,6 +91,18 @@ public sealed record AppSpec
     /// <summary>Five-field cron expression (local time): the app is restarted (reloaded with a port) at each occurrence.</summary>
     public string? CronRestart { get; init; }
 
+    /// <summary>A variable every instance gets as its value in <see cref="Env"/> (0 when unset) plus its index: PORT 3000 gives 3000, 3001... (PM2's increment_var).</summary>
+    public string? IncrementVar { get; init; }
+
+    /// <summary>The variable that carries the instance's index. Null: NODE_APP_INSTANCE (PM2's instance_var; node-config reads NODE_APP_INSTANCE).</summary>
+    public string? InstanceVar { get; init; }
+
+    /// <summary>PM2's pm_id of each instance index: numeric ids, unique on the cluster, stable while the instance exists. Set by the master, not by clients.</summary>
+    public IReadOnlyDictionary<int, int>? InstanceIds { get; init; }
+
+    /// <summary>False: the app is registered stopped and `pbm start NAME` starts it (PM2's autostart: false). Default true.</summary>
+    public bool AutoStart { get; init; } = true;
+
     /// <summary>A version label, bumped on every change of the spec. Starts at 1.</summary>
     public int Version { get; init; } = 1;
 }

@@ -7,6 +7,8 @@ public sealed record InstanceInfo
     public required string Id { get; init; }
     public required string App { get; init; }
     public required int Index { get; init; }
+    /// <summary>PM2's pm_id: a number unique in the cluster (pbm restart 3). Null from a daemon that predates it.</summary>
+    public int? PmId { get; init; }
     public string Host { get; init; } = "";
     /// <summary>One of <see cref="InstanceStatus"/>.</summary>
     public required string Status { get; init; }

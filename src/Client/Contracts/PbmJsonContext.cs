@@ -18,6 +18,7 @@ namespace Pbm.Client.Contracts;
 [JsonSerializable(typeof(InstanceInfo))]
 [JsonSerializable(typeof(List<InstanceInfo>))]
 [JsonSerializable(typeof(ScaleRequest))]
+[JsonSerializable(typeof(SignalRequest))]
 [JsonSerializable(typeof(DumpRequest))]
 [JsonSerializable(typeof(RestartRequest))]
 [JsonSerializable(typeof(ReloadRequest))]

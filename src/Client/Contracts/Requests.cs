@@ -9,6 +9,9 @@ public sealed record DumpRequest(string? Name);
 /// <summary>Body of POST /api/apps/{target}/restart: with <paramref name="Spec"/> (pbm restart --update-env), the app's spec is replaced by it first.</summary>
 public sealed record RestartRequest(IReadOnlyDictionary<string, string>? Env = null, AppSpec? Spec = null);
 
+/// <summary>Body of POST /api/apps/{target}/signal: the signal's name (SIGUSR2, USR2) or number.</summary>
+public sealed record SignalRequest(string Signal);
+
 /// <summary>Body of POST /api/apps/{app}/reload: instances replaced at a time.</summary>
 public sealed record ReloadRequest(int Parallel = 1);
 

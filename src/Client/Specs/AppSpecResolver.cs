@@ -13,6 +13,7 @@ public static class AppSpecResolver
     {
         [".js"] = "node", [".mjs"] = "node", [".cjs"] = "node",
         [".py"] = "python3", [".dll"] = "dotnet", [".sh"] = "bash",
+        [".rb"] = "ruby", [".php"] = "php", [".pl"] = "perl", [".coffee"] = "coffee",
     };
 
     public static AppSpec Resolve(StartOptions o)
@@ -22,14 +23,18 @@ public static class AppSpecResolver
             throw new PbmException($"--cwd {o.Cwd}: no such directory");
 
         var instances = ParseInstances(o.Instances);
-        var env = new Dictionary<string, string>(o.CallerEnv);
+        var env = FilteredCallerEnv(o);
         var overrides = new Dictionary<string, string>();
         foreach (var pair in o.Env)
         {
             var eq = pair.IndexOf('=');
             if (eq <= 0) throw new PbmException($"--env {pair}: expected KEY=VALUE");
+            if (pair.Contains('\0')) throw new PbmException($"--env {pair[..eq]}: a variable cannot hold a NUL character");
             env[pair[..eq]] = overrides[pair[..eq]] = pair[(eq + 1)..];
         }
+        foreach (var (variable, what) in new[] { (o.IncrementVar, "--increment-var"), (o.InstanceVar, "--instance-var") })
+            if (variable is not null && !IsVariableName(variable)) throw new PbmException($"{what} {variable}: expected a variable name such as PORT");
+        if (o.ExecMode is not (null or "fork" or "cluster")) throw new PbmException($"exec_mode {o.ExecMode}: expected fork or cluster");
         if (o.KillTimeoutMs is <= 0) throw new PbmException("--kill-timeout must be greater than 0");
         if (o.MaxRestarts is < 0) throw new PbmException("--max-restarts must be 0 or more");
         var signal = o.KillSignal is null ? "SIGTERM" : Signals.Normalize(o.KillSignal)
@@ -54,16 +59,36 @@ public static class AppSpecResolver
         }
         if (o.WatchDelayMs is < 0) throw new PbmException("--watch-delay must be 0 or more");
 
-        var (script, command, args, interpreter, defaultName, cwd) = ResolveTarget(o, cwdBase);
-        var name = o.Name ?? defaultName;
+        var (script, command, args, interpreter, defaultName, cwd, isFile) = ResolveTarget(o, cwdBase);
+        if (interpreter is not null && !interpreter.Contains('/') && FindOnPath(interpreter, o.CallerEnv) is null)
+            throw new PbmException($"interpreter {interpreter} is not on PATH" +
+                                   (interpreter == "python" && FindOnPath("python3", o.CallerEnv) is not null ? " (python3 is: interpreter python3)" : ""));
+        var name = o.Name ?? SafeName(defaultName);
         ValidateName(name);
         var appCwd = o.Cwd is null ? cwd : cwdBase;
-        // --watch alone watches the script's folder (the app's code), not wherever pbm start was typed.
+        if (o.NodeArgs.Count > 0)
+        {
+            var words = o.NodeArgs.SelectMany(ShellWords.Split).ToList();
+            // Interpreter arguments go before the script, for any interpreter (PM2 does the same); a program run
+            // directly, or a command line, has no interpreter to give them to.
+            if (interpreter is not null && interpreter != "sh" && args.Length > 0 && args[0] == script) args = [.. words, .. args];
+            else o.Warnings?.Add($"{name}: node_args/interpreter_args ignored: {Path.GetFileName(command)} is not run through an interpreter");
+        }
+        if (interpreter?.Contains("python", StringComparison.Ordinal) == true && !env.ContainsKey("PYTHONUNBUFFERED"))
+            env["PYTHONUNBUFFERED"] = "1"; // as PM2 does: output reaches the log as it is printed, not in 8 KB blocks
+        var port = o.Port ?? ClusterPort(o, overrides, interpreter);
+        // --watch alone watches the script's folder (the app's code); for a command (npm start, a program on PATH),
+        // the app's folder, never the command's own.
         IReadOnlyList<string>? watch = o.Watch is null ? null
-            : o.Watch.Count == 0 ? [File.Exists(script) ? Path.GetDirectoryName(script)! : appCwd]
+            : o.Watch.Count == 0 ? [isFile && File.Exists(script) ? Path.GetDirectoryName(script)! : appCwd]
             : o.Watch.Select(p => Path.GetFullPath(p, appCwd)).ToList();
-        foreach (var w in watch ?? [])
-            if (!File.Exists(w) && !Directory.Exists(w)) throw new PbmException($"--watch {w}: no such file or directory");
+        if (watch?.Where(w => !File.Exists(w) && !Directory.Exists(w)).ToList() is { Count: > 0 } missing)
+        {
+            // PM2 watches paths that do not exist (yet) without a word; pbm says so, and watches the others.
+            if (missing.Count == watch.Count) throw new PbmException($"--watch {string.Join(",", missing)}: no such file or directory");
+            o.Warnings?.Add($"{name}: not watching {string.Join(", ", missing)}: no such file or directory");
+            watch = watch.Except(missing).ToList();
+        }
 
         return new AppSpec
         {
@@ -82,10 +107,13 @@ public static class AppSpecResolver
             IgnoreWatch = o.IgnoreWatch,
             WatchDelayMs = o.WatchDelayMs,
             CronRestart = o.CronRestart,
+            IncrementVar = o.IncrementVar,
+            InstanceVar = o.InstanceVar,
+            AutoStart = o.AutoStart,
             Instances = instances,
             KillSignal = signal,
             KillTimeoutMs = o.KillTimeoutMs ?? 5000,
-            Port = o.Port,
+            Port = port,
             Ready = o.Ready,
             ListenTimeoutMs = o.ListenTimeoutMs ?? 10000,
             Route = o.Route is null ? null : o.Route.StartsWith('/') ? o.Route : "/" + o.Route,
@@ -120,47 +148,126 @@ public static class AppSpecResolver
 
     public static void ValidateName(string name)
     {
-        if (name.Length == 0 || name.Length > 100 || name == "all" ||
-            !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') || name[0] == '.')
+        if (!IsValidName(name))
             throw new PbmException($"invalid app name '{name}': use letters, digits, '-', '_' and '.' (and not 'all')");
     }
 
-    private static (string Script, string Command, string[] Args, string? Interpreter, string Name, string Cwd)
+    /// <summary>Letters, digits, '-', '_' and '.', not starting with '.', at most 100, not "all" nor only digits (a pm_id).</summary>
+    public static bool IsValidName(string name) =>
+        name.Length is > 0 and <= 100 && name != "all" && name[0] != '.' && !name.All(char.IsAsciiDigit) &&
+        name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+
+    /// <summary>A valid name made of <paramref name="text"/>: "API Server" is "API-Server", "web/v2" "web-v2".</summary>
+    public static string SafeName(string text)
+    {
+        var name = NameOf(text);
+        return name.All(char.IsAsciiDigit) ? "app-" + name : name == "all" ? "app-all" : name;
+    }
+
+    private static (string Script, string Command, string[] Args, string? Interpreter, string Name, string Cwd, bool IsFile)
         ResolveTarget(StartOptions o, string cwdBase)
     {
-        var path = Path.GetFullPath(o.Target, o.CallerCwd);
-        if (!File.Exists(path) && !Directory.Exists(path) && o.Cwd is not null)
-            path = Path.GetFullPath(o.Target, cwdBase);
+        // As PM2: a script is relative to the app's cwd, then (pbm) to where pbm start was typed.
+        var path = Path.GetFullPath(o.Target, cwdBase);
+        if (!File.Exists(path) && !Directory.Exists(path)) path = Path.GetFullPath(o.Target, o.CallerCwd);
 
         if (Directory.Exists(path))
         {
             var pkg = Path.Combine(path, "package.json");
-            if (!File.Exists(pkg)) throw new PbmException($"{o.Target} is a directory without package.json");
+            // node DIR runs DIR/index.js, as PM2 does with a directory as its script.
+            if (!File.Exists(pkg) && File.Exists(Path.Combine(path, "index.js")))
+                return (path, o.Interpreter ?? "node", [path], o.Interpreter ?? "node", NameOf(Path.GetFileName(path.TrimEnd('/'))), cwdBase, false);
+            if (!File.Exists(pkg)) throw new PbmException($"{o.Target} is a directory without package.json or index.js");
             path = pkg;
         }
         if (File.Exists(path) && Path.GetFileName(path) == "package.json")
-            return FromPackageJson(path, o);
+        {
+            var (s, c, a, i, n, d) = FromPackageJson(path, o);
+            return (s, c, a, i, n, d, true);
+        }
 
         if (!File.Exists(path))
         {
+            // "npm run start", "python3 -m http.server 8000": a command line, which PM2 runs with bash -c.
+            if (o.Target.Any(char.IsWhiteSpace) && o.Target.Trim().Length > 0)
+            {
+                var shell = FindOnPath("bash", o.CallerEnv) is not null ? "bash" : "sh";
+                if (o.Args.Count > 0) o.Warnings?.Add($"{o.Target}: args are ignored for a command line script (put them in the script), as PM2 does");
+                return (o.Target, shell, ["-c", o.Target], null, NameOf(o.Target), cwdBase, false);
+            }
             // Not a file: a bare command on PATH ("pbm start redis-server") is accepted, as PM2 does.
             if (!o.Target.Contains('/') && FindOnPath(o.Target, o.CallerEnv) is { } onPath)
-                return (onPath, o.Target, [], null, o.Target, cwdBase);
+                return (onPath, o.Target, [], null, NameOf(o.Target), cwdBase, false);
+            if (o.Target == "serve")
+                throw new PbmException("script 'serve' is PM2's built-in static file server, which pbm does not have: start one as an app (script: \"npx serve -l 8080 dist\")");
             throw new PbmException($"script not found: {o.Target}");
         }
 
-        var name = Path.GetFileNameWithoutExtension(path);
+        var name = NameOf(Path.GetFileNameWithoutExtension(path));
         var interpreter = o.Interpreter;
         if (interpreter is "none") interpreter = null;
-        else if (interpreter is null) Interpreters.TryGetValue(Path.GetExtension(path), out interpreter);
-        if (interpreter is null)
+        else if (interpreter is null && !Interpreters.TryGetValue(Path.GetExtension(path), out interpreter))
         {
-            if ((File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) == 0)
-                throw new PbmException($"{o.Target} is not executable and its extension names no interpreter (pass --interpreter)");
-            return (path, path, [], null, name, cwdBase);
+            var executable = (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
+            // PM2 runs any file whose extension names no interpreter with node unless it is a binary (bin/www):
+            // pbm does too, except that an executable file runs as itself (its #! line is honoured).
+            if (!executable)
+            {
+                if (IsBinary(path)) throw new PbmException($"{o.Target} is not executable and its extension names no interpreter (pass --interpreter)");
+                interpreter = "node";
+            }
         }
-        return (path, interpreter, [path], interpreter, name, cwdBase);
+        if (interpreter is null) return (path, path, [], null, name, cwdBase, true);
+        return (path, interpreter, [path], interpreter, name, cwdBase, true);
     }
+
+    /// <summary>A default app name from a file or command: what the name rules allow of it.</summary>
+    private static string NameOf(string text)
+    {
+        var chars = text.Trim().Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '-').ToArray();
+        var name = new string(chars).Trim('-', '.');
+        while (name.Contains("--", StringComparison.Ordinal)) name = name.Replace("--", "-", StringComparison.Ordinal);
+        return name.Length == 0 ? "app" : name.Length > 100 ? name[..100] : name;
+    }
+
+    /// <summary>As PM2's isBinaryFile: a NUL byte, or many control bytes, in the first 512.</summary>
+    private static bool IsBinary(string path)
+    {
+        Span<byte> head = stackalloc byte[512];
+        int n;
+        using (var f = File.OpenRead(path)) n = f.Read(head);
+        var odd = 0;
+        for (var i = 0; i < n; i++)
+        {
+            if (head[i] == 0) return true;
+            if (head[i] < 7 || (head[i] > 13 && head[i] < 32)) odd++;
+        }
+        return n > 0 && odd * 10 > n;
+    }
+
+    /// <summary>
+    /// PM2's cluster mode shares one port between a node app's instances; pbm's gateway does that. An app file
+    /// that asks for cluster mode (exec_mode: cluster, or instances on a node app, from which PM2 infers it) and
+    /// fixes PORT in its env gets that PORT as its gateway port: each instance listens on a private PORT behind it.
+    /// </summary>
+    private static int? ClusterPort(StartOptions o, Dictionary<string, string> overrides, string? interpreter)
+    {
+        var cluster = o.ExecMode == "cluster" || (o.ExecMode is null && o.InstancesGiven && interpreter == "node");
+        // increment_var PORT gives each instance its own port (3000, 3001...), as PM2 does even in cluster mode.
+        if (!cluster || o.IncrementVar == "PORT" || !overrides.TryGetValue("PORT", out var text)) return null;
+        return int.TryParse(text, out var port) && port is >= 1 and <= 65535 ? port : null;
+    }
+
+    private static Dictionary<string, string> FilteredCallerEnv(StartOptions o)
+    {
+        if (o.FilterEnv is not { } filter) return new Dictionary<string, string>(o.CallerEnv);
+        if (filter.Contains("*")) return [];
+        return o.CallerEnv.Where(kv => !filter.Any(f => f.Length > 0 && kv.Key.Contains(f, StringComparison.Ordinal)))
+            .ToDictionary(kv => kv.Key, kv => kv.Value);
+    }
+
+    private static bool IsVariableName(string name) =>
+        name.Length is > 0 and <= 200 && !char.IsAsciiDigit(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 
     private static (string, string, string[], string?, string, string) FromPackageJson(string pkgPath, StartOptions o)
     {

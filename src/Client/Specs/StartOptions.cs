@@ -10,6 +10,20 @@ public sealed record StartOptions
     public IReadOnlyList<string> Env { get; init; } = [];
     public string? Interpreter { get; init; }
     public IReadOnlyList<string> Args { get; init; } = [];
+    /// <summary>Arguments for the interpreter, before the script (PM2's node_args / interpreter_args): shell-quoted words.</summary>
+    public IReadOnlyList<string> NodeArgs { get; init; } = [];
+    /// <summary>PM2's exec_mode: "cluster" shares a fixed PORT through the gateway; "fork"; null: as PM2 infers it.</summary>
+    public string? ExecMode { get; init; }
+    /// <summary>True when the app came from a file that set instances (PM2 then infers cluster mode for node apps).</summary>
+    public bool InstancesGiven { get; init; }
+    /// <summary>A variable each instance gets as its base value plus its index (PM2's increment_var).</summary>
+    public string? IncrementVar { get; init; }
+    /// <summary>The variable holding the instance's index, instead of NODE_APP_INSTANCE (PM2's instance_var).</summary>
+    public string? InstanceVar { get; init; }
+    /// <summary>False: registered but not started (PM2's autostart: false; pbm start NAME starts it).</summary>
+    public bool AutoStart { get; init; } = true;
+    /// <summary>Variables of the caller's environment left out: "*" for all of them, else name prefixes (PM2's filter_env).</summary>
+    public IReadOnlyList<string>? FilterEnv { get; init; }
     public int? MaxRestarts { get; init; }
     public int? MinUptimeMs { get; init; }
     public int? RestartDelayMs { get; init; }
@@ -40,6 +54,8 @@ public sealed record StartOptions
     public string? Source { get; init; }
     /// <summary>The env_NAME chosen with --env NAME, if any.</summary>
     public string? EnvName { get; init; }
+    /// <summary>Where the resolver says what it did not take (node_args of a program run without interpreter...); null: nowhere.</summary>
+    public List<string>? Warnings { get; init; }
     /// <summary>The caller's working directory; relative paths resolve against it.</summary>
     public required string CallerCwd { get; init; }
     /// <summary>The caller's environment, which instances inherit (as PM2 does).</summary>

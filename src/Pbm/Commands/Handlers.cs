@@ -11,14 +11,27 @@ namespace Pbm.Cli.Commands;
 /// <summary>One method per command: call the API, print for people or (--json) for scripts.</summary>
 internal static class Handlers
 {
-    public static Task<int> RunAsync(Context c) => c.Args.Command switch
+    public static async Task<int> RunAsync(Context c)
+    {
+        await Targets.ResolveAsync(c);
+        return await Dispatch(c);
+    }
+
+    private static Task<int> Dispatch(Context c) => c.Args.Command switch
     {
         "start" => StartCommand.RunAsync(c),
-        "list" or "ls" => ListAsync(c),
-        "show" => ShowAsync(c),
+        "list" or "ls" or "status" => ListAsync(c),
+        "jlist" or "prettylist" => Pm2ListAsync(c),
+        "show" or "describe" => ShowAsync(c),
         "stop" => OperateAsync(c, "stop", (cl, t) => cl.StopAsync(t)),
+        "restart" when IsFileTarget(c) => OperateAsync(c, "restart", (cl, t) => cl.RestartAsync(t)),
         "restart" => c.Args.Has("update-env") || c.Args.Has("env") ? UpdateEnvCommand.RunAsync(c) : OperateAsync(c, "restart", (cl, t) => cl.RestartAsync(t)),
         "delete" or "del" => OperateAsync(c, "delete", (cl, t) => cl.DeleteAsync(t)),
+        "reset" => OperateAsync(c, "reset", (cl, t) => cl.ResetAsync(t)),
+        "sendSignal" => SignalAsync(c),
+        "startOrRestart" => FileOnlyAsync(c, "startOrRestart", "start"),
+        "startOrReload" => FileOnlyAsync(c, "startOrReload", "reload"),
+        "unstartup" => Task.FromResult(StartupCommand.Remove(c)),
         "scale" => ScaleAsync(c),
         "reload" => RollAsync(c, "reload"),
         "rollback" => RollAsync(c, "rollback"),
@@ -75,6 +88,35 @@ internal static class Handlers
         return 0;
     }
 
+    private static async Task<int> Pm2ListAsync(Context c)
+    {
+        NoPositionals(c);
+        var list = await c.CallAsync(cl => cl.ListAsync());
+        Console.Out.WriteLine(Pm2List.Render(list, indented: c.Args.Command == "prettylist"));
+        return 0;
+    }
+
+    private static bool IsFileTarget(Context c) => c.Args.Positionals.Count == 1 && AppFileCommand.IsFile(c.Args.Positionals[0], out _);
+
+    /// <summary>startOrRestart / startOrReload: PM2 takes an app file there, and so does pbm.</summary>
+    private static Task<int> FileOnlyAsync(Context c, string command, string verb)
+    {
+        var target = OneTarget(c, command);
+        if (!AppFileCommand.IsFile(target, out var file))
+            throw new UsageException(File.Exists(target)
+                ? $"pbm {command} takes an app file (ecosystem.config.js, .json, .yml, .hocon); {target} is a script: pbm start {target}"
+                : $"pbm {command}: no app file at {target}");
+        return AppFileCommand.RunAsync(c, file, verb);
+    }
+
+    private static async Task<int> SignalAsync(Context c)
+    {
+        if (c.Args.Positionals.Count != 2) throw new UsageException("usage: pbm sendSignal <SIGNAL> <app|app:N|#|all>");
+        var signal = Signals.Normalize(c.Args.Positionals[0]) ?? throw new UsageException($"unknown signal '{c.Args.Positionals[0]}' (SIGUSR2, SIGHUP, ...)");
+        var result = await c.CallAsync(cl => cl.SignalAsync(c.Args.Positionals[1], signal));
+        return Print(c, result);
+    }
+
     private static async Task<int> ListAsync(Context c)
     {
         NoPositionals(c);
@@ -104,6 +146,8 @@ internal static class Handlers
     private static async Task<int> OperateAsync(Context c, string verb, Func<PbmClient, string, Task<OperationResult>> call)
     {
         var target = OneTarget(c, verb);
+        if (verb is "stop" or "restart" or "delete" && AppFileCommand.IsFile(target, out var file)) return await AppFileCommand.RunAsync(c, file, verb);
+        if (c.Args.Has("only")) throw new UsageException("--only applies to app files (pbm " + verb + " ecosystem.config.js --only web)");
         var result = await c.CallAsync(cl => call(cl, target));
         return Print(c, result);
     }
@@ -123,13 +167,34 @@ internal static class Handlers
         return Print(c, result);
     }
 
-    private static int ParallelOf(Context c) =>
+    internal static int ParallelOf(Context c) =>
         c.Args.Int("parallel") is { } p ? (p >= 1 ? p : throw new UsageException("--parallel must be at least 1")) : 1;
 
     private static async Task<int> RollAsync(Context c, string verb)
     {
         var app = OneTarget(c, verb);
+        if (verb == "reload" && AppFileCommand.IsFile(app, out var file)) return await AppFileCommand.RunAsync(c, file, "reload");
         var parallel = ParallelOf(c);
+        if (app == "all")
+        {
+            // PM2's reload all: each app in turn, so that never more than --parallel instances of any app are down.
+            var names = (await c.CallAsync(cl => cl.ListAsync())).Apps.Where(a => a.Running).Select(a => a.Spec.Name).ToList();
+            if (names.Count == 0) return Print(c, new OperationResult("no running apps to reload", []));
+            var code = 0;
+            foreach (var name in names)
+            {
+                try
+                {
+                    code = Math.Max(code, Print(c, await c.CallAsync(cl => cl.ReloadAsync(name, parallel))));
+                }
+                catch (PbmException e) when (e.StatusCode is not null)
+                {
+                    await Console.Error.WriteLineAsync($"error: {name}: {e.Message}");
+                    code = 1;
+                }
+            }
+            return code;
+        }
         if (!c.Json && !Console.IsErrorRedirected) await Console.Error.WriteLineAsync($"[pbm] {verb} of {app}: replacing instances {parallel} at a time...");
         var result = await c.CallAsync(cl => verb == "reload" ? cl.ReloadAsync(app, parallel) : cl.RollbackAsync(app, parallel));
         return Print(c, result);

@@ -3,7 +3,7 @@ using Pbm.Cli.Output;
 
 namespace Pbm.Cli.Commands;
 
-/// <summary>pbm logs: the tail of each instance's files merged by time, then (--follow) new lines until Ctrl+C.</summary>
+/// <summary>pbm logs: the tail of each instance's files merged by time, then new lines until Ctrl+C (unless --nostream).</summary>
 internal static class LogsCommand
 {
     public static async Task<int> RunAsync(Context c)
@@ -16,7 +16,9 @@ internal static class LogsCommand
             throw new UsageException($"--lines {text}: expected a number of lines, 0 or more");
         if (a.Has("err") && a.Has("out")) throw new UsageException("--err and --out exclude each other (give neither for both)");
         var stream = a.Has("err") ? "err" : a.Has("out") ? "out" : null;
-        var follow = a.Has("follow");
+        // As PM2: logs stream until Ctrl+C unless --nostream says otherwise.
+        if (a.Has("follow") && a.Has("nostream")) throw new UsageException("--follow and --nostream exclude each other");
+        var follow = !a.Has("nostream");
 
         // Starts the daemon if none runs, as every command does; then the stream cannot fail for that reason.
         await c.CallAsync(cl => cl.PingAsync());

@@ -16,120 +16,153 @@ namespace Pbm.Cli.Commands;
 /// </summary>
 internal static class StartCommand
 {
-    /// <summary>Options that apply to every app of an app file; the rest belong in the file.</summary>
-    private static readonly HashSet<string> FileOptions = ["env", "only", "json", "endpoint", "token"];
-
     public static async Task<int> RunAsync(Context c)
     {
         var a = c.Args;
         if (a.Positionals.Count == 0) throw new UsageException("missing script: pbm start <script|dir|package.json|app|apps.hocon> [options]");
         if (a.Positionals.Count > 1) throw new UsageException($"unexpected argument '{a.Positionals[1]}' (app arguments go after --)");
         var target = a.Positionals[0];
-        var looksLikeName = !target.Contains('/') && !File.Exists(target) && !Directory.Exists(target) && a.Options.Count == 0;
-        if (looksLikeName && !a.Has("name"))
-        {
-            // "pbm start web" of a known (stopped) app starts it, as PM2 does.
-            try
-            {
-                return Handlers.Print(c, await c.CallAsync(cl => cl.StartExistingAsync(target)));
-            }
-            catch (PbmException e) when (e.StatusCode == 404)
-            {
-                // Not an app: fall through and treat it as a command on PATH.
-            }
-        }
-        var full = Path.GetFullPath(target);
-        if (File.Exists(full) && AppFile.IsAppFile(full)) return await StartFileAsync(c, full);
+        if (AppFileCommand.IsFile(target, out var file)) return await AppFileCommand.RunAsync(c, file, "start");
+        var looksLikeName = !target.Contains('/') && !target.Any(char.IsWhiteSpace) && !File.Exists(target) && !Directory.Exists(target)
+                            && a.Options.Keys.All(k => k is "json" or "endpoint" or "token" or "update-env");
+        if (looksLikeName && await StartNamedAsync(c, target) is { } code) return code;
         if (a.Has("only")) throw new UsageException("--only applies to app files (apps.hocon, ecosystem.config.js...)");
 
         var (vars, envName) = SplitEnv(a.Values("env"));
         if (envName is not null)
             throw new UsageException($"--env {envName}: a NAME selects env_{envName} of an app file; to set a variable give --env KEY=VALUE");
-        var spec = AppSpecResolver.Resolve(OptionsFrom(a, target, Environment.CurrentDirectory, CallerEnv()) with { Env = vars });
-        return Handlers.Print(c, await c.CallAsync(cl => cl.StartAsync(spec)));
+        var spec = AppSpecResolver.Resolve(OptionsFrom(a, target, Environment.CurrentDirectory, CallerEnv()) with { Env = vars, Warnings = c.Warnings });
+        var since = DateTimeOffset.UtcNow;
+        OperationResult result;
+        try
+        {
+            result = await c.CallAsync(cl => cl.StartAsync(spec));
+        }
+        catch (PbmException e) when (e.StatusCode == 409 && e.Message.Contains("already exists", StringComparison.Ordinal))
+        {
+            return await StartExistingAsync(c, spec);
+        }
+        var failing = await StartReport.CheckAsync(c, [spec], [result], since);
+        Handlers.Print(c, result);
+        return failing == 0 ? 0 : 1;
     }
 
-    private static async Task<int> StartFileAsync(Context c, string path)
+    /// <summary>
+    /// pbm start NAME of an app that exists: its stopped instances start (PM2 restarts it; a running app is left as
+    /// it is, with the command that restarts it). Null when there is no such app (NAME is then a command on PATH).
+    /// </summary>
+    private static async Task<int?> StartNamedAsync(Context c, string name)
     {
-        var extra = c.Args.Options.Keys.FirstOrDefault(k => !FileOptions.Contains(k));
-        if (extra is not null)
-            throw new UsageException($"--{extra} does not apply to an app file: set it in {Path.GetFileName(path)} (only --env and --only apply to every app)");
-        if (c.Args.Rest.Count > 0) throw new UsageException("app arguments after -- do not apply to an app file: set args in the file");
-        var (vars, envName) = SplitEnv(c.Args.Values("env"));
-        var only = c.Args.Value("only")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var specs = ResolveFile(path, envName, vars, CallerEnv(), c.Warnings);
-        if (only is not null)
+        AppInfo app;
+        try
         {
-            foreach (var name in only.Where(n => specs.All(s => s.Name != n)))
-                throw new PbmException($"--only {name}: {path} has no app named {name} (it has {string.Join(", ", specs.Select(s => s.Name))})");
-            specs = specs.Where(s => only.Contains(s.Name)).ToList();
+            app = await c.CallAsync(cl => cl.ShowAsync(name));
         }
-
-        var results = new List<OperationResult>();
-        var failed = 0;
-        foreach (var spec in specs)
+        catch (PbmException e) when (e.StatusCode is 404 or 400)
         {
-            try
-            {
-                results.Add(await c.CallAsync(cl => cl.StartAsync(spec)));
-            }
-            catch (PbmException e) when (e.StatusCode is not null)
-            {
-                failed++;
-                var hint = e.StatusCode == 409 && e.Message.Contains("already exists", StringComparison.Ordinal)
-                    ? $"{spec.Name}: already exists (pbm restart {spec.Name} --update-env re-reads the file)"
-                    : $"{spec.Name}: {e.Message}";
-                results.Add(new OperationResult("error: " + hint, []));
-            }
+            return null;
         }
-        if (c.Json)
+        if (c.Args.Has("update-env")) return await UpdateEnvCommand.RunAsync(c, [app.Spec.Name]);
+        if (app.Running && app.Instances.All(i => i.Status is InstanceStatus.Online or InstanceStatus.Launching))
         {
-            Console.Out.WriteLine(JsonSerializer.Serialize(results, PbmJsonContext.Indented.ListOperationResult));
-            return failed == 0 ? 0 : 1;
+            if (c.Json) return Handlers.Print(c, new OperationResult($"{name} is already running", app.Instances));
+            Console.Out.WriteLine($"{name} is already running ({app.Instances.Count} instance{(app.Instances.Count == 1 ? "" : "s")}); pbm restart {name} restarts it");
+            return 0;
         }
-        foreach (var r in results)
-        {
-            if (r.Message.StartsWith("error: ", StringComparison.Ordinal)) await Console.Error.WriteLineAsync(r.Message);
-            else Console.Out.WriteLine(r.Message);
-        }
-        var instances = results.SelectMany(r => r.Instances).ToList();
-        if (instances.Count > 0) Console.Out.Write(Views.Instances(instances));
-        return failed == 0 ? 0 : 1;
+        var since = DateTimeOffset.UtcNow;
+        var result = await c.CallAsync(cl => cl.StartExistingAsync(name));
+        var failing = await StartReport.CheckAsync(c, [app.Spec], [result], since);
+        Handlers.Print(c, result);
+        return failing == 0 ? 0 : 1;
     }
 
-    /// <summary>Every app of an app file as a resolved spec; the first problem fails them all, naming file and line.</summary>
-    public static List<AppSpec> ResolveFile(string path, string? envName, IReadOnlyList<string> vars, IReadOnlyDictionary<string, string> callerEnv, List<string> warnings)
+    /// <summary>
+    /// pbm start SCRIPT for an app of that name that exists: --update-env restarts it with this command line's
+    /// spec; --force adds the instances asked for; a stopped or errored one starts again (as PM2 does); a running
+    /// one is refused with what to type instead (PM2: "Script already launched, add -f option to force re-execution").
+    /// </summary>
+    private static async Task<int> StartExistingAsync(Context c, AppSpec spec)
+    {
+        var current = await c.CallAsync(cl => cl.ShowAsync(spec.Name));
+        if (current.Spec.Script != spec.Script && !c.Args.Has("update-env"))
+            throw new PbmException($"app '{spec.Name}' already exists and runs {current.Spec.Script}: give this one another --name, or pbm delete {spec.Name} first");
+        if (c.Args.Has("update-env")) return Handlers.Print(c, await c.CallAsync(cl => cl.RestartAsync(spec.Name, spec)));
+        if (c.Args.Has("force"))
+        {
+            var add = c.Args.Has("instances") ? spec.Instances : 1;
+            return Handlers.Print(c, await c.CallAsync(cl => cl.ScaleAsync(spec.Name, $"+{add}")));
+        }
+        if (!current.Running || current.Instances.Any(i => i.Status is InstanceStatus.Stopped or InstanceStatus.Errored))
+            return Handlers.Print(c, await c.CallAsync(cl => cl.StartExistingAsync(spec.Name)));
+        throw new PbmException($"{spec.Name} is already running ({current.Instances.Count} instance{(current.Instances.Count == 1 ? "" : "s")}): " +
+                               $"pbm restart {spec.Name} restarts it, --update-env restarts it with this command line, -f adds instances");
+    }
+
+    /// <summary>
+    /// Every app of an app file as a resolved spec. A malformed file fails as a whole, naming file and line; an app
+    /// that cannot be resolved (its script is missing...) is reported in <see cref="FileApps.Failures"/> and the others
+    /// are returned, as PM2 starts the apps of a file it can and reports the others.
+    /// </summary>
+    public static FileApps ResolveFile(string path, string? envName, IReadOnlyList<string> vars, IReadOnlyDictionary<string, string> callerEnv, List<string> warnings)
     {
         var known = CommandTable.StartOptions.ToDictionary(o => o.Name, o => o.TakesValue);
         var set = AppFile.Load(path, envName, known);
         warnings.AddRange(set.Warnings);
+        // Variables the file put into process.env as it was evaluated (dotenv): under PM2 every app inherits them.
+        var configEnv = set.Env.Select(kv => $"{kv.Key}={kv.Value}").ToList();
         var dir = Path.GetDirectoryName(path)!;
         var specs = new List<AppSpec>();
+        var failures = new List<string>();
         foreach (var entry in set.Apps)
         {
             var parsed = new ParsedArgs { Command = "start" };
             parsed.Positionals.Add(entry.Script);
             foreach (var (name, values) in entry.Options) parsed.Options[name] = [.. values];
             parsed.Rest.AddRange(entry.Args);
+            var env = new List<string>([.. configEnv, .. entry.Env]);
+            if (parsed.Value("name") is { } given && !AppSpecResolver.IsValidName(given))
+            {
+                // PM2 takes any name ("API Server", "web/v2"); pbm's name is in ids, paths and URLs. The app keeps its
+                // name where it sees it: PM2 passes it as the variable "name".
+                var safe = AppSpecResolver.SafeName(given);
+                parsed.Options["name"] = [safe];
+                env.Insert(0, $"name={given}");
+                warnings.Add($"{entry.Where}: the name '{given}' is '{safe}' in pbm (names are letters, digits, '-', '_' and '.')");
+            }
             try
             {
                 var options = OptionsFrom(parsed, entry.Script, dir, callerEnv) with
                 {
-                    Env = [.. entry.Env, .. vars],
+                    Env = [.. env, .. vars],
                     Source = path,
                     EnvName = envName,
+                    ExecMode = parsed.Value("exec-mode"),
+                    InstancesGiven = parsed.Has("instances"),
+                    FilterEnv = parsed.Value("filter-env") is { } filter ? filter.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : null,
+                    Warnings = warnings,
                 };
-                specs.Add(AppSpecResolver.Resolve(options));
+                var spec = AppSpecResolver.Resolve(options);
+                // PM2's append_env_to_name: web started with --env production is web-production.
+                if (parsed.Has("append-env-to-name") && envName is not null)
+                {
+                    var renamed = spec.Name + "-" + envName;
+                    AppSpecResolver.ValidateName(renamed);
+                    spec = spec with { Name = renamed };
+                }
+                specs.Add(spec);
             }
             catch (Exception e) when (e is PbmException or UsageException)
             {
-                throw new PbmException($"{entry.Where}: {e.Message}");
+                failures.Add($"{entry.Where}{(entry.Name is { } n ? $" ({n})" : "")}: {e.Message}");
             }
         }
         var dup = specs.GroupBy(s => s.Name).FirstOrDefault(g => g.Count() > 1);
         if (dup is not null) throw new PbmException($"{path}: two apps are named '{dup.Key}' (give each a name)");
-        return specs;
+        return new FileApps(specs, failures);
     }
+
+    /// <summary>The apps of a file that resolved, and one line per app that did not.</summary>
+    public sealed record FileApps(List<AppSpec> Specs, List<string> Failures);
 
     /// <summary>The start options of a command line (or of an app file's app translated into one).</summary>
     public static StartOptions OptionsFrom(ParsedArgs a, string target, string callerCwd, IReadOnlyDictionary<string, string> callerEnv)
@@ -146,6 +179,10 @@ internal static class StartCommand
             Env = a.Values("env"),
             Interpreter = a.Value("interpreter"),
             Args = a.Rest,
+            NodeArgs = a.Values("node-args"),
+            IncrementVar = a.Value("increment-var"),
+            InstanceVar = a.Value("instance-var"),
+            AutoStart = !a.Has("no-autostart"),
             MaxRestarts = a.Int("max-restarts"),
             MinUptimeMs = a.DurationMs("min-uptime"),
             RestartDelayMs = a.DurationMs("restart-delay"),
@@ -154,7 +191,7 @@ internal static class StartCommand
             KillSignal = a.Value("kill-signal"),
             KillTimeoutMs = a.DurationMs("kill-timeout"),
             Port = a.Int("port"),
-            Ready = a.Has("wait-ready") ? ReadyChecks.Message : a.Value("ready"),
+            Ready = a.Has("wait-ready") ? ReadyChecks.WaitReady : a.Value("ready"),
             ListenTimeoutMs = a.DurationMs("listen-timeout"),
             Route = a.Value("route"),
             RouteHost = a.Value("route-host"),

@@ -50,7 +50,51 @@ internal static class StartupCommand
         Systemctl("daemon-reload");
         Systemctl("enable", unitName);
         Console.Out.WriteLine($"wrote {path} and enabled {unitName}: the daemon of {user} starts at boot and brings its apps back");
-        Console.Out.WriteLine($"start it now with: pbm kill && sudo systemctl start {unitName}   (remove with: sudo systemctl disable {unitName} && sudo rm {path})");
+        Console.Out.WriteLine($"start it now with: pbm kill && sudo systemctl start {unitName}   (remove with: sudo pbm unstartup)");
+        return 0;
+    }
+
+    /// <summary>pbm unstartup: disables the unit pbm startup --install wrote and removes it (the running daemon is left alone).</summary>
+    public static int Remove(Context c)
+    {
+        if (c.Args.Positionals.Count > 0) throw new UsageException($"unexpected argument '{c.Args.Positionals[0]}' (pbm unstartup removes the systemd unit)");
+        var user = c.Args.Value("user")
+                   ?? (Environment.UserName == "root" && Environment.GetEnvironmentVariable("SUDO_USER") is { Length: > 0 } sudo ? sudo : Environment.UserName);
+        var unitName = c.Args.Value("unit") ?? $"pbm-{user}";
+        var path = $"/etc/systemd/system/{unitName}.service";
+        if (!File.Exists(path))
+        {
+            Console.Out.WriteLine($"no unit at {path}: nothing to remove");
+            return 0;
+        }
+        if (!File.ReadAllText(path).Contains("Written by `pbm startup`", StringComparison.Ordinal))
+            throw new PbmException($"{path} was not written by pbm startup; not removing it");
+        try
+        {
+            Systemctl("disable", unitName);
+        }
+        catch (PbmException e)
+        {
+            // A unit that systemd does not know (never enabled, or no systemd running) is still removed.
+            Console.Error.WriteLine($"[pbm] {e.Message}");
+        }
+        try
+        {
+            File.Delete(path);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new PbmException($"cannot remove {path}: pbm unstartup needs root (sudo {Binary()} unstartup)");
+        }
+        try
+        {
+            Systemctl("daemon-reload");
+        }
+        catch (PbmException)
+        {
+            // No systemd running (a container): the file is gone, which is what counts.
+        }
+        Console.Out.WriteLine($"disabled {unitName} and removed {path}: the daemon of {user} no longer starts at boot (a running one keeps running; pbm kill stops it)");
         return 0;
     }
 

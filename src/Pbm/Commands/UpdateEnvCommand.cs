@@ -17,10 +17,16 @@ internal static class UpdateEnvCommand
         if (!c.Args.Has("update-env")) throw new UsageException("--env on restart needs --update-env");
         var target = Handlers.OneTarget(c, "restart");
         if (target.Contains(':')) throw new UsageException("--update-env restarts whole apps: give an app name (or all), not an instance id");
-        var (vars, envName) = StartCommand.SplitEnv(c.Args.Values("env"));
         var names = target == "all"
             ? (await c.CallAsync(cl => cl.ListAsync())).Apps.Select(a => a.Spec.Name).ToList()
             : [target];
+        return await RunAsync(c, names);
+    }
+
+    /// <summary>Restarts <paramref name="names"/> with their environment rebuilt (pbm start APP --update-env too).</summary>
+    public static async Task<int> RunAsync(Context c, IReadOnlyList<string> names)
+    {
+        var (vars, envName) = StartCommand.SplitEnv(c.Args.Values("env"));
         var callerEnv = StartCommand.CallerEnv();
         var code = 0;
         foreach (var name in names)
@@ -37,9 +43,10 @@ internal static class UpdateEnvCommand
         if (current.Source is { } source)
         {
             if (!File.Exists(source)) throw new PbmException($"{current.Name} was started from {source}, which no longer exists");
-            var specs = StartCommand.ResolveFile(source, envName ?? current.EnvName, vars, callerEnv, c.Warnings);
-            return specs.FirstOrDefault(s => s.Name == current.Name)
-                   ?? throw new PbmException($"{source} no longer has an app named {current.Name}");
+            var apps = StartCommand.ResolveFile(source, envName ?? current.EnvName, vars, callerEnv, c.Warnings);
+            return apps.Specs.FirstOrDefault(s => s.Name == current.Name)
+                   ?? throw new PbmException(apps.Failures.FirstOrDefault(f => f.Contains($"({current.Name})", StringComparison.Ordinal))
+                                             ?? $"{source} no longer has an app named {current.Name}");
         }
         if (envName is not null)
             throw new UsageException($"--env {envName}: {current.Name} was not started from an app file, so there is no env_{envName}; give --env KEY=VALUE");

@@ -11,10 +11,10 @@ internal static class Views
     public static string Instances(IEnumerable<InstanceInfo> instances)
     {
         var now = DateTimeOffset.UtcNow;
-        var table = new Table("ID", "APP", "HOST", "PID", "STATUS", "UPTIME", "RESTARTS", "CPU", "MEM");
+        var table = new Table("#", "ID", "APP", "HOST", "PID", "STATUS", "UPTIME", "RESTARTS", "CPU", "MEM");
         foreach (var i in instances)
         {
-            table.Add(Term.Bold(i.Id), i.App, i.Host, i.Pid?.ToString() ?? "-", Term.Status(i.Status),
+            table.Add(i.PmId?.ToString(CultureInfo.InvariantCulture) ?? "-", Term.Bold(i.Id), i.App, i.Host, i.Pid?.ToString() ?? "-", Term.Status(i.Status),
                 i.StartedAt is { } s ? Term.Duration(now - s) : "-", i.Restarts.ToString(), Cpu(i.Cpu), Mem(i.Memory));
         }
         return table.Render();
@@ -34,7 +34,7 @@ internal static class Views
         sb.Append(Term.Bold(s.Name)).Append(app.Running ? "" : Term.Dim("  (stopped)")).Append('\n');
         void Row(string key, string? value)
         {
-            if (!string.IsNullOrEmpty(value)) sb.Append("  ").Append(Term.Dim(key.PadRight(14))).Append(value).Append('\n');
+            if (!string.IsNullOrEmpty(value)) sb.Append("  ").Append(Term.Dim(key.PadRight(KeyWidth))).Append(value).Append('\n');
         }
         Row("script", s.Script);
         Row("command", string.Join(' ', new[] { s.Command }.Concat(s.Args.Select(Quote))));
@@ -61,7 +61,7 @@ internal static class Views
         if (app.PreviousVersion is { } prev) Row("rollback to", $"v{prev}");
         if (app.Rollout is { } r)
             Row("rollout", $"{r.Kind} v{r.FromVersion} -> v{r.ToVersion}: {(r.State == "halted" ? Term.Red("halted") : r.State)}, {r.Replaced}/{r.Total} replaced" +
-                           (r.Reason is null ? "" : $"\n{new string(' ', 16)}{r.Reason}"));
+                           (r.Reason is null ? "" : $"\n{new string(' ', KeyWidth + 2)}{r.Reason}"));
         if (s.MaxMemoryBytes is { } mm) Row("max-memory", ByteSize.Format(mm));
         Row("logs", $"{s.Logs.Format}{(s.Logs.Time ? ", timestamped" : ", no time")}, rotated at {(s.Logs.MaxBytes is { } lb ? ByteSize.Format(lb) : "default (10 MB)")} x {(s.Logs.MaxFiles is { } lf ? lf.ToString() : "default (5)")} files");
         foreach (var h in app.Hosts) Row("host", Host(h));
@@ -94,6 +94,9 @@ internal static class Views
         }
         return sb.ToString();
     }
+
+    /// <summary>The widest key ("stop-exit-codes") and a space.</summary>
+    private const int KeyWidth = 17;
 
     private static string Quote(string arg) => arg.Length == 0 || arg.Any(char.IsWhiteSpace) ? $"'{arg}'" : arg;
 }

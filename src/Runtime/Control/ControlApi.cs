@@ -84,6 +84,15 @@ internal static class ControlApi
             if (Validate(body.Spec with { Name = target }) is { } problem) return Error(problem, 400);
             return await Send(r, s, new Messages.MasterProtocol.Deploy(body.Spec with { Name = target }, Math.Max(1, body.Parallel)), TimeSpan.FromHours(1));
         });
+        api.MapPost("/api/apps/{target}/reset", (string target, ActorRegistry r, PbmSettings s) => Send(r, s, new ResetCounters(target)));
+        api.MapPost("/api/apps/{target}/signal", async (string target, HttpRequest request, ActorRegistry r, PbmSettings s) =>
+        {
+            var body = await ReadAsync(request, PbmJsonContext.Default.SignalRequest);
+            if (body?.Signal is not { } name) return Error("missing signal: expected a name such as SIGUSR2, or a number", 400);
+            return Client.Specs.Signals.Normalize(name) is { } signal
+                ? await Send(r, s, new SendSignal(target, signal))
+                : Error($"unknown signal '{name}'", 400);
+        });
         api.MapPost("/api/apps/{target}/disconnect", (string target, ActorRegistry r, PbmSettings s) => Send(r, s, new Disconnect(target)));
         api.MapPost("/api/save", async (HttpRequest request, ActorRegistry r, PbmSettings s) =>
         {

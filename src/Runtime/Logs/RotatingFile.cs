@@ -94,8 +94,12 @@ internal sealed class RotatingFile(string path, long maxBytes, int maxFiles) : I
         var dir = System.IO.Path.GetDirectoryName(path)!;
         var name = System.IO.Path.GetFileName(path) + ".";
         if (!Directory.Exists(dir)) return;
-        foreach (var f in Directory.EnumerateFiles(dir, name + "*"))
-            if (int.TryParse(System.IO.Path.GetFileName(f)[name.Length..], out _)) File.Delete(f);
+        // Not a "NAME.*" search pattern: .NET's file matching takes "NAME.*" to match NAME itself too (DOS rules).
+        foreach (var f in Directory.EnumerateFiles(dir))
+        {
+            var file = System.IO.Path.GetFileName(f);
+            if (file.Length > name.Length && file.StartsWith(name, StringComparison.Ordinal) && int.TryParse(file[name.Length..], out _)) File.Delete(f);
+        }
     }
 
     private void Rotate()

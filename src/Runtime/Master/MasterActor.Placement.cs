@@ -134,7 +134,7 @@ internal sealed partial class MasterActor
         var load = _apps.Values.Where(a => a.Spec.Name != app.Spec.Name).SelectMany(a => a.Where.Values)
             .GroupBy(n => n).ToDictionary(g => g.Key, g => g.Count());
         var placed = Placement.Place(app.Spec, app.Where, keep, _hosts.Keys.ToList(), load);
-        return app with { Placement = placed };
+        return app with { Spec = InstanceIds.Assign(app.Spec, _apps.Values.Select(a => a.Spec)), Placement = placed };
     }
 
     private static bool SamePlacement(IReadOnlyDictionary<int, string> a, IReadOnlyDictionary<int, string> b) =>

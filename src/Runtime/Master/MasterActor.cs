@@ -58,6 +58,9 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
         var best = replicated is not null && replicated.Revision > _local.Revision ? replicated : _local;
         _revision = best.Revision;
         foreach (var app in best.Apps) _apps[app.Spec.Name] = app;
+        // A state written before pm_ids existed gets them now, in name order.
+        foreach (var app in _apps.Values.OrderBy(a => a.Spec.Name, StringComparer.Ordinal).ToList())
+            _apps[app.Spec.Name] = app with { Spec = InstanceIds.Assign(app.Spec, _apps.Values.Select(a => a.Spec)) };
         _log.Info("master started with {0} apps at revision {1} (local file {2}, replicated {3})",
             _apps.Count, _revision, _local.Revision, replicated?.Revision.ToString() ?? "none");
         _replicator.Tell(Dsl.Subscribe(ReplicatedState.Key, Self));
@@ -103,6 +106,8 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
         Receive<Messages.MasterProtocol.Deploy>(m => Roll("deploy", m.Spec.Name, m.Spec, m.Parallel));
         Receive<Rollback>(m => Roll("rollback", m.App, null, m.Parallel));
         Receive<RolloutFinished>(OnRolloutFinished);
+        Receive<ResetCounters>(m => WithTarget(m.Target, (apps, index) => Operate(apps, index, "reset", running: null)));
+        Receive<SendSignal>(m => WithTarget(m.Target, (apps, index) => Operate(apps, index, "signal", running: null, m.Signal)));
         Receive<Disconnect>(m => WithTarget(m.Target, (apps, index) =>
         {
             if (index is null)
@@ -137,7 +142,7 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
             Sender.Tell(new Failed($"port {port}{(m.Spec.Route is null ? "" : " path " + m.Spec.Route)} is already served by {taken.Spec.Name} (give --route to share the port)", 409));
             return;
         }
-        var record = PlaceApp(new AppRecord(m.Spec with { Version = 1 }, true));
+        var record = PlaceApp(new AppRecord(m.Spec with { Version = 1, InstanceIds = null }, m.Spec.AutoStart));
         if (!Commit(() => _apps[record.Spec.Name] = record, () => _apps.Remove(record.Spec.Name))) return;
         var tasks = HostsOf(record).Select(h => ApplyTo(h, record)).ToList();
         var name = record.Spec.Name;
@@ -149,10 +154,11 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
             // A host could not start it (the gateway port is taken...): undo, so nothing half-started remains.
             self.Tell(new Messages.MasterProtocol.Delete(name), ActorRefs.Nobody);
         });
-        ReplyAfter(tasks, $"started {name} ({record.Spec.Instances} instance{(record.Spec.Instances == 1 ? "" : "s")})", name, sender);
+        var count = $"{record.Spec.Instances} instance{(record.Spec.Instances == 1 ? "" : "s")}";
+        ReplyAfter(tasks, record.Running ? $"started {name} ({count})" : $"registered {name} ({count}, stopped: autostart is off; pbm start {name} starts it)", name, sender);
     }
 
-    private void Operate(IReadOnlyList<AppRecord> apps, int? index, string op, bool? running)
+    private void Operate(IReadOnlyList<AppRecord> apps, int? index, string op, bool? running, string? signal = null)
     {
         var changed = running is { } r ? apps.Where(a => a.Running != r).ToList() : [];
         if (changed.Count > 0 &&
@@ -165,12 +171,16 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
             foreach (var node in HostsOf(app))
             {
                 if (index is { } i && app.Where.GetValueOrDefault(i) != node) continue;
-                tasks.Add(AskHost(node, new InstanceOp(app.Spec.Name, op, index is null ? null : [index.Value]), app.Spec));
+                tasks.Add(AskHost(node, new InstanceOp(app.Spec.Name, op, index is null ? null : [index.Value], signal), app.Spec));
             }
         }
         var what = index is null ? string.Join(", ", apps.Select(a => a.Spec.Name)) : $"{apps[0].Spec.Name}:{index}";
-        var past = op switch { "stop" => "stopped", "start" => "started", "disconnect" => "disconnected", _ => "restarted" };
-        ReplyAfter(tasks, apps.Count == 0 ? "no apps" : $"{past} {what}", apps.Count == 1 ? apps[0].Spec.Name : null);
+        var done = op switch
+        {
+            "stop" => $"stopped {what}", "start" => $"started {what}", "disconnect" => $"disconnected {what}",
+            "reset" => $"reset the restart counters of {what}", "signal" => $"sent {signal} to {what}", _ => $"restarted {what}",
+        };
+        ReplyAfter(tasks, apps.Count == 0 ? "no apps" : done, apps.Count == 1 ? apps[0].Spec.Name : null);
     }
 
     /// <summary>
@@ -189,7 +199,7 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
             Sender.Tell(new Failed($"a {rollout.Kind} of {m.Target} is running; restart once it is done", 409));
             return;
         }
-        var spec = m.Spec! with { Name = app.Spec.Name, Version = app.Spec.Version + 1 };
+        var spec = m.Spec! with { Name = app.Spec.Name, Version = app.Spec.Version + 1, InstanceIds = app.Spec.InstanceIds };
         if (spec.Port is { } port && _apps.Values.FirstOrDefault(a => a.Spec.Name != spec.Name && a.Spec.Port == port && a.Spec.Route == spec.Route && a.Spec.RouteHost == spec.RouteHost) is { } taken)
         {
             Sender.Tell(new Failed($"port {port} is already served by {taken.Spec.Name}", 409));
@@ -428,7 +438,7 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
         Instances = all.Where(i => i.App == record.Spec.Name)
             .Concat(Enumerable.Range(0, record.Spec.Instances).Where(i => !record.Where.ContainsKey(i)).Select(i => new InstanceInfo
             {
-                Id = $"{record.Spec.Name}:{i}", App = record.Spec.Name, Index = i, Host = "-", Status = InstanceStatus.Pending,
+                Id = $"{record.Spec.Name}:{i}", App = record.Spec.Name, Index = i, PmId = PmIdOf(record, i), Host = "-", Status = InstanceStatus.Pending,
                 Reason = "no host can run it: none registered, or none allowed by --hosts / --max-per-host", Version = record.Spec.Version,
             }))
             // Placed on a host that did not answer (dying, partitioned): shown, not silently left out.
@@ -436,13 +446,16 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
                 .Where(kv => !answered.Contains(kv.Value) && !all.Any(i => i.App == record.Spec.Name && i.Index == kv.Key))
                 .Select(kv => new InstanceInfo
                 {
-                    Id = $"{record.Spec.Name}:{kv.Key}", App = record.Spec.Name, Index = kv.Key, Host = kv.Value, Status = InstanceStatus.Unknown,
+                    Id = $"{record.Spec.Name}:{kv.Key}", App = record.Spec.Name, Index = kv.Key, PmId = PmIdOf(record, kv.Key), Host = kv.Value, Status = InstanceStatus.Unknown,
                     Reason = $"host {kv.Value} did not answer", Version = record.Spec.Version,
                 }))
             .OrderBy(i => i.Index).ThenBy(i => i.Status == InstanceStatus.Disconnected).ToList(),
         Rollout = rollouts.GetValueOrDefault(record.Spec.Name),
         PreviousVersion = record.Previous?.Version,
     };
+
+    private static int? PmIdOf(AppRecord record, int index) =>
+        record.Spec.InstanceIds is { } ids && ids.TryGetValue(index, out var id) ? id : null;
 
     private static async Task<(IReadOnlyList<InstanceInfo> Instances, IReadOnlyList<HostStats> Hosts, IReadOnlySet<string> Answered)> CollectAsync(IReadOnlyList<(IActorRef Agent, Task Gone)> hosts, string? app, TimeSpan timeout)
     {
@@ -480,7 +493,7 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
         switch (kind)
         {
             case "deploy":
-                target = deployed! with { Name = app, Instances = record.Spec.Instances, Version = record.Spec.Version + 1 };
+                target = deployed! with { Name = app, Instances = record.Spec.Instances, Version = record.Spec.Version + 1, InstanceIds = record.Spec.InstanceIds };
                 break;
             case "rollback":
                 if (record.Previous is null)
@@ -488,7 +501,7 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
                     Sender.Tell(new Failed($"{app} has no previous version to roll back to", 409));
                     return;
                 }
-                target = record.Previous with { Instances = record.Spec.Instances, Version = record.Spec.Version + 1 };
+                target = record.Previous with { Instances = record.Spec.Instances, Version = record.Spec.Version + 1, InstanceIds = record.Spec.InstanceIds };
                 break;
             default:
                 target = record.Spec;

@@ -26,8 +26,8 @@ public static class HostProtocol
     /// <summary>Stop and forget an app on this host.</summary>
     public sealed record RemoveApp(string App) : IPbmMessage;
 
-    /// <summary>An instance operation: stop | start | restart | disconnect, on some indices (all on this host when null).</summary>
-    public sealed record InstanceOp(string App, string Op, IReadOnlyList<int>? Indices) : IPbmMessage;
+    /// <summary>An instance operation: stop | start | restart | disconnect | reset | signal (with <paramref name="Signal"/>), on some indices (all on this host when null).</summary>
+    public sealed record InstanceOp(string App, string Op, IReadOnlyList<int>? Indices, string? Signal = null) : IPbmMessage;
 
     /// <summary>Answered with <see cref="HostInstances"/>: every instance this host runs (of one app when set).</summary>
     public sealed record ListInstances(string? App) : IPbmMessage;

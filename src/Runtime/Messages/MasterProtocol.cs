@@ -19,6 +19,10 @@ public static class MasterProtocol
     public sealed record Deploy(AppSpec Spec, int Parallel) : ICommand, IPbmMessage;
     public sealed record Rollback(string App, int Parallel) : ICommand, IPbmMessage;
     public sealed record Disconnect(string Target) : ICommand, IPbmMessage;
+    /// <summary>Zero the restart counters of instances (PM2's reset).</summary>
+    public sealed record ResetCounters(string Target) : ICommand, IPbmMessage;
+    /// <summary>Send a signal to instances' processes, not their process groups (PM2's sendSignal).</summary>
+    public sealed record SendSignal(string Target, string Signal) : ICommand, IPbmMessage;
     public sealed record Resurrect(string Path) : ICommand, IPbmMessage;
     /// <summary>Stop and forget every app (pbm kill); the daemon exits after the answer.</summary>
     public sealed record KillAll : ICommand, IPbmMessage

@@ -50,6 +50,12 @@ public static class SupervisorProtocol
 
     public sealed record RolloutResult(string App, bool Completed, int Replaced, int Total, string? Reason);
 
+    /// <summary>Zero the restart counters of instances (all when null); answered with <see cref="Done"/>.</summary>
+    public sealed record ResetInstances(IReadOnlyList<int>? Indices);
+
+    /// <summary>Send <paramref name="Signal"/> to the running processes of instances (all when null); answered with <see cref="Done"/>.</summary>
+    public sealed record SignalInstances(IReadOnlyList<int>? Indices, string Signal);
+
     /// <summary>Take instance <paramref name="Index"/> out of the gateway, keep it running, start a replacement.</summary>
     public sealed record DisconnectInstance(int Index);
 }

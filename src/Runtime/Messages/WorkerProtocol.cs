@@ -26,6 +26,9 @@ public static class WorkerProtocol
 
     public sealed record WorkerStopped(int Index);
 
+    /// <summary>Send a signal to the instance's process (only the process: PM2's sendSignal), if one runs.</summary>
+    public sealed record SendSignal(string Signal);
+
     /// <summary>Take the instance out of the gateway and stop supervising it, leaving it running for inspection.</summary>
     public sealed record Disconnect
     {

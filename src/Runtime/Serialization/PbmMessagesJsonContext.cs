@@ -41,6 +41,8 @@ namespace Pbm.Runtime.Serialization;
 [JsonSerializable(typeof(MasterProtocol.Deploy))]
 [JsonSerializable(typeof(MasterProtocol.Rollback))]
 [JsonSerializable(typeof(MasterProtocol.Disconnect))]
+[JsonSerializable(typeof(MasterProtocol.ResetCounters))]
+[JsonSerializable(typeof(MasterProtocol.SendSignal))]
 [JsonSerializable(typeof(MasterProtocol.Resurrect))]
 [JsonSerializable(typeof(MasterProtocol.KillAll))]
 [JsonSerializable(typeof(MasterProtocol.GetApps))]

@@ -71,6 +71,25 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
         Receive<SurgeStable>(OnSurgeStable);
         Receive<BatchSwapped>(_ => NextBatch());
         Receive<DisconnectInstance>(OnDisconnect);
+        Receive<ResetInstances>(m =>
+        {
+            foreach (var slot in Selected(m.Indices))
+            {
+                slot.Restarts = 0;
+                slot.Unstable = 0;
+                slot.Record("restart counters reset", Keep);
+            }
+            Sender.Tell(new Done(_spec.Name));
+        });
+        Receive<SignalInstances>(m =>
+        {
+            foreach (var slot in Selected(m.Indices).Where(s => s.Worker is not null && s.Pid is not null))
+            {
+                slot.Record($"{m.Signal} sent to pid {slot.Pid}", Keep);
+                slot.Worker!.Tell(new WorkerProtocol.SendSignal(m.Signal));
+            }
+            Sender.Tell(new Done(_spec.Name));
+        });
         Receive<Respawn>(OnRespawn);
         Receive<Terminated>(t =>
         {
@@ -476,6 +495,7 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
             Id = $"{_spec.Name}:{s.Index}",
             App = _spec.Name,
             Index = s.Index,
+            PmId = _spec.InstanceIds is { } ids && ids.TryGetValue(s.Index, out var pmId) ? pmId : null,
             Host = _node,
             Status = s.Status,
             Pid = s.Pid,

@@ -213,6 +213,8 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
             "stop" => new SupervisorProtocol.StopInstances(m.Indices),
             "start" => new SupervisorProtocol.StartInstances(m.Indices),
             "disconnect" when m.Indices is [var index] => new SupervisorProtocol.DisconnectInstance(index),
+            "reset" => new SupervisorProtocol.ResetInstances(m.Indices),
+            "signal" => new SupervisorProtocol.SignalInstances(m.Indices, m.Signal ?? "SIGTERM"),
             _ => new SupervisorProtocol.RestartInstances(m.Indices),
         };
         Forward(supervisor, message, m.App);

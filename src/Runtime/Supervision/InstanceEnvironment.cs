@@ -9,13 +9,24 @@ internal static class InstanceEnvironment
     /// <param name="bind">With a private port: the address to listen on, given as HOST (and PBM_BIND) unless --env HOST=... was given.</param>
     public static Dictionary<string, string> For(AppSpec spec, int index, int? privatePort, string? bind = null)
     {
+        var text = index.ToString(CultureInfo.InvariantCulture);
         var env = new Dictionary<string, string>(spec.Env)
         {
             ["PBM_APP"] = spec.Name,
-            ["PBM_INSTANCE"] = index.ToString(CultureInfo.InvariantCulture),
+            ["PBM_INSTANCE"] = text,
             ["PBM_ID"] = $"{spec.Name}:{index}",
-            ["NODE_APP_INSTANCE"] = index.ToString(CultureInfo.InvariantCulture),
+            // PM2 sets these too: apps read them (pm_id to pick a leader, name in their logs).
+            [spec.InstanceVar ?? "NODE_APP_INSTANCE"] = text,
         };
+        // PM2 sets "name" unless the app's env does (an app file's name pbm had to change is given back this way).
+        if (!spec.EnvOverrides.ContainsKey("name")) env["name"] = spec.Name;
+        if (spec.InstanceIds?.TryGetValue(index, out var pmId) == true) env["pm_id"] = pmId.ToString(CultureInfo.InvariantCulture);
+        if (spec.IncrementVar is { } increment)
+        {
+            // PM2's increment_var: the app's value (0 when unset or not a number) plus the instance's index.
+            var start = long.TryParse(spec.Env.GetValueOrDefault(increment), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) ? n : 0;
+            env[increment] = (start + index).ToString(CultureInfo.InvariantCulture);
+        }
         if (privatePort is { } port)
         {
             env["PORT"] = port.ToString(CultureInfo.InvariantCulture);

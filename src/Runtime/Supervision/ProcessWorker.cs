@@ -170,6 +170,7 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         });
         Receive<Stop>(_ => BeginStop(restart: false));
         Receive<Restart>(_ => BeginStop(restart: true));
+        Receive<SendSignal>(m => Processes.Native.Kill(_child!.Pid, Client.Specs.Signals.NumberOf(m.Signal)));
         Receive<Start>(_ => { });
         Receive<Launch>(_ => { });
         Receive<StopTimedOut>(_ => { });
@@ -264,7 +265,7 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         try
         {
             if (!Directory.Exists(_spec.Cwd)) throw new DirectoryNotFoundException($"working directory {_spec.Cwd} does not exist");
-            child = ChildProcess.Start(new LaunchSpec(_spec.Command, _spec.Args, _spec.Cwd, env), _output, ipc: ReadyCheck == ReadyChecks.Message);
+            child = ChildProcess.Start(new LaunchSpec(_spec.Command, _spec.Args, _spec.Cwd, env), _output, ipc: ReadyChecks.UsesMessage(ReadyCheck));
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or UnauthorizedAccessException)
         {
@@ -283,13 +284,25 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
             TaskContinuationOptions.ExecuteSynchronously);
         Become(Running);
         var listenTimeout = TimeSpan.FromMilliseconds(_spec.ListenTimeoutMs);
-        if (ReadyCheck == ReadyChecks.Message)
+        if (ReadyChecks.UsesMessage(ReadyCheck))
         {
-            // Launching until the app says it is ready (process.send('ready')), port or not.
+            // Launching until the app says it is ready (process.send('ready')), port or not. PM2's wait_ready counts
+            // an app that stays silent as ready once listen-timeout is over (it then still runs: an exit fails it first).
             Report(InstanceStatus.Launching, child.Pid, child.StartedAt);
+            var lenient = ReadyCheck == ReadyChecks.WaitReady;
+            var app = $"{_spec.Name}:{_index}";
+            var log = _log;
             Readiness.WaitForMessageAsync(child.ReadyMessage, listenTimeout)
-                .ContinueWith(t => self.Tell(new ReadyResult(pid, t.IsCompletedSuccessfully ? t.Result : "readiness wait failed")),
-                    TaskContinuationOptions.ExecuteSynchronously);
+                .ContinueWith(t =>
+                {
+                    var reason = t.IsCompletedSuccessfully ? t.Result : "readiness wait failed";
+                    if (reason is not null && lenient)
+                    {
+                        log.Warning("{0} pid {1} {2}: counted as ready, as PM2's wait_ready does (--ready message requires it)", app, pid, reason);
+                        reason = null;
+                    }
+                    self.Tell(new ReadyResult(pid, reason));
+                }, TaskContinuationOptions.ExecuteSynchronously);
             return;
         }
         if (ReadyCheck is { } check && _privatePort is { } probePort)

@@ -137,15 +137,15 @@ public sealed class ClusterViewsTests
             l => l.Count == 2 && l.All(i => i.Status == InstanceStatus.Online), "far and near online");
 
         // The last lines of an app that runs on worker 2, asked of worker 1: read from worker 2's files.
-        var tail = await Sandbox.EventuallyAsync(async () => Entries((await w1.RunAsync("logs", "far", "--lines", "5", "--json")).Stdout),
+        var tail = await Sandbox.EventuallyAsync(async () => Entries((await w1.RunAsync("logs", "--nostream", "far", "--lines", "5", "--json")).Stdout),
             l => l.Count(e => e.Message.StartsWith("tick ", StringComparison.Ordinal)) >= 3, "worker 2's lines through worker 1");
         Assert.All(tail, e => Assert.Equal(w2Node, e.Host));
         Assert.All(tail, e => Assert.Equal("far", e.App));
-        var text = await w1.OkAsync("logs", "far", "--lines", "2");
+        var text = await w1.OkAsync("logs", "--nostream", "far", "--lines", "2");
         Assert.Contains($"{w2Node} far:0", text);
 
         // Every app through the lighthouse (which runs none): both hosts' lines, merged by time.
-        var everything = Entries((await cluster.RemoteAsync("logs", "--lines", "5", "--json")).Stdout);
+        var everything = Entries((await cluster.RemoteAsync("logs", "--nostream", "--lines", "5", "--json")).Stdout);
         Assert.Equal(new HashSet<string?> { w1Node, w2Node }, everything.Select(e => e.Host).ToHashSet());
         Assert.Equal(everything.OrderBy(e => e.At).Select(e => e.Message), everything.Select(e => e.Message));
 

@@ -38,7 +38,7 @@ public sealed class CompletionTests
         Assert.Equal(["webby"], await CompleteAsync(box, "", "pbm", "restart", "we"));
         Assert.Empty(await CompleteAsync(box, "", "pbm", "frobnicate", "w"));
         Assert.Equal(["webby", "worker", "all"], await CompleteAsync(box, "", "pbm", "--json", "stop", ""));
-        Assert.Equal(["restart", "resurrect"], await CompleteAsync(box, "", "pbm", "res"));
+        Assert.Equal(["reset", "restart", "resurrect"], await CompleteAsync(box, "", "pbm", "res"));
         Assert.Equal(["--watch", "--watch-delay"], await CompleteAsync(box, "", "pbm", "start", "--wat"));
         Assert.Equal(["--update-env"], await CompleteAsync(box, "", "pbm", "restart", "--upd"));
         Assert.Equal(["bash", "zsh"], await CompleteAsync(box, "", "pbm", "completion", ""));

@@ -24,7 +24,7 @@ public sealed class ReadyMessageTests
         Assert.True(watch.ElapsedMilliseconds >= 2400, $"start returned after {watch.ElapsedMilliseconds} ms, before the ready message");
         var instances = await box.InstancesAsync("web");
         Assert.All(instances, i => Assert.Equal(InstanceStatus.Online, i.Status));
-        Assert.Equal(ReadyChecksMessage, (await box.ShowAsync("web")).Spec.Ready);
+        Assert.Equal("wait-ready", (await box.ShowAsync("web")).Spec.Ready);
         var pids = new HashSet<int>();
         for (var i = 0; i < 4; i++)
             pids.Add(System.Text.Json.JsonDocument.Parse(await Http.GetStringAsync($"http://127.0.0.1:{port}/")).RootElement.GetProperty("pid").GetInt32());
@@ -32,23 +32,38 @@ public sealed class ReadyMessageTests
 
         // An app without --wait-ready gets no channel (nothing leaks from the spawn of its neighbours).
         await box.OkAsync("start", Repo.App("web.js"), "--name", "plain", "--port", Ports.Free().ToString());
-        await Sandbox.EventuallyAsync(() => box.OkAsync("logs", "--lines", "20", "--raw"),
+        await Sandbox.EventuallyAsync(() => box.OkAsync("logs", "--nostream", "--lines", "20", "--raw"),
             logs => logs.Split('\n').Count(l => l.Contains("ipc channel: true")) == 2 && logs.Contains("ipc channel: false"),
             "two instances with a channel and one without");
     }
 
     [Fact]
-    public async Task WaitReady_AnAppThatNeverSendsReady_FailsItsStartWithTheReason()
+    public async Task ReadyMessage_AnAppThatNeverSendsReady_FailsItsStartWithTheReason()
     {
         await using var box = new Sandbox();
-        await box.OkAsync("start", Repo.App("web.js"), "--name", "mute", "--wait-ready", "--listen-timeout", "1s",
+        var start = await box.RunAsync("start", Repo.App("web.js"), "--name", "mute", "--ready", "message", "--listen-timeout", "1s",
             "--max-restarts", "1", "--env", "READY_AFTER_MS=never");
+        // The start says so at once, and fails.
+        Assert.Equal(1, start.ExitCode);
+        Assert.Contains("mute: 1 of 1 instance exited at start (did not send 'ready' within 1 s", start.Stderr);
         var app = await Sandbox.EventuallyAsync(() => box.ShowAsync("mute"),
             a => a.Instances.Single().Status == InstanceStatus.Errored, "the mute app to be errored");
         Assert.Contains(app.Instances.Single().Events, e => e.Text.Contains("did not send 'ready' within 1 s"));
         // Without a port too: the message is the readiness, there is no port to probe.
-        await box.OkAsync("start", Repo.App("web.js"), "--name", "worker", "--wait-ready", "--env", "READY_AFTER_MS=300");
+        await box.OkAsync("start", Repo.App("web.js"), "--name", "worker", "--ready", "message", "--env", "READY_AFTER_MS=300");
         Assert.Equal(InstanceStatus.Online, (await box.InstancesAsync("worker")).Single().Status);
+    }
+
+    [Fact]
+    public async Task WaitReady_AnAppThatNeverSendsReady_IsOnlineAfterTheListenTimeout_AsUnderPm2()
+    {
+        await using var box = new Sandbox();
+        var watch = Stopwatch.StartNew();
+        await box.OkAsync("start", Repo.App("web.js"), "--name", "silent", "--wait-ready", "--listen-timeout", "1500ms", "--env", "READY_AFTER_MS=never");
+        Assert.True(watch.ElapsedMilliseconds >= 1400, $"start returned after {watch.ElapsedMilliseconds} ms, before the listen timeout");
+        var instance = (await box.InstancesAsync("silent")).Single();
+        Assert.Equal(InstanceStatus.Online, instance.Status);
+        Assert.Equal(0, instance.Restarts);
     }
 
     [Fact]
@@ -62,6 +77,4 @@ public sealed class ReadyMessageTests
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("expected tcp, http:/path or message", r.Stderr);
     }
-
-    private const string ReadyChecksMessage = "message";
 }

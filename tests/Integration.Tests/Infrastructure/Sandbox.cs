@@ -36,16 +36,19 @@ public sealed class Sandbox : IAsyncDisposable
     /// <summary>Runs the README's entry point, the repository's <c>./pbm</c> script (which builds if needed, then execs the CLI).</summary>
     public Task<CliResult> RunScriptAsync(params string[] args) => RunAsync(TimeSpan.FromSeconds(600), null, args, Path.Combine(Repo.Root, "pbm"));
 
+    /// <summary>Runs pbm from <paramref name="cwd"/> (relative paths, app files found where a user would type them).</summary>
+    public Task<CliResult> RunInAsync(string cwd, params string[] args) => RunAsync(TimeSpan.FromSeconds(90), null, args, cwd: cwd);
+
     /// <summary>Runs pbm with <paramref name="input"/> as its standard input (the prompt of `pbm` alone reads lines).</summary>
     public Task<CliResult> RunWithInputAsync(string input, params string[] args) => RunAsync(TimeSpan.FromSeconds(90), input, args);
 
-    private async Task<CliResult> RunAsync(TimeSpan timeout, string? input, string[] args, string? program = null)
+    private async Task<CliResult> RunAsync(TimeSpan timeout, string? input, string[] args, string? program = null, string? cwd = null)
     {
         var psi = new ProcessStartInfo(program ?? Repo.Pbm)
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             RedirectStandardInput = input is not null,
-            WorkingDirectory = Repo.Root,
+            WorkingDirectory = cwd ?? Repo.Root,
         };
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["PBM_HOME"] = Home;

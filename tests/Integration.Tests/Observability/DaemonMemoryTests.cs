@@ -56,7 +56,7 @@ public sealed partial class DaemonMemoryTests
         var log = Path.Combine(box.Home, "pbm.log");
         var pagedOut = await Sandbox.EventuallyAsync(() => Task.FromResult(File.ReadLines(log).FirstOrDefault(l => l.Contains("paged out start-up file pages")) ?? ""),
             l => l.Length > 0, "the page-out line in pbm.log", TimeSpan.FromSeconds(40));
-        var over = await Sandbox.EventuallyAsync(() => box.OkAsync("logs", "storm", "--lines", "5", "--raw"),
+        var over = await Sandbox.EventuallyAsync(() => box.OkAsync("logs", "--nostream", "storm", "--lines", "5", "--raw"),
             o => o.Contains("storm over at"), "the storm's last line", TimeSpan.FromSeconds(20));
         var stormEnd = DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(Regex.Match(over, @"storm over at (\d+)").Groups[1].Value));
         var pageOutAt = DateTimeOffset.Parse(pagedOut[..pagedOut.IndexOf(' ')], System.Globalization.CultureInfo.InvariantCulture);

@@ -29,11 +29,11 @@ public sealed class LogBadInputTests
         await box.OkAsync("start", Repo.App("idle.js"));
         foreach (var target in new[] { "ghost", "idle:3" })
         {
-            var r = await box.RunAsync("logs", target);
+            var r = await box.RunAsync("logs", "--nostream", target);
             Assert.True(r.ExitCode == 1, r.ToString());
             Assert.Single(r.Stderr.Trim().Split('\n'));
         }
-        Assert.Contains("unknown app or instance 'ghost'", (await box.RunAsync("logs", "ghost")).Stderr);
+        Assert.Contains("unknown app or instance 'ghost'", (await box.RunAsync("logs", "--nostream", "ghost")).Stderr);
         Assert.Contains("unknown app or instance 'ghost'", (await box.RunAsync("flush", "ghost")).Stderr);
     }
 

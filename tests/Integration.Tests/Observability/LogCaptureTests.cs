@@ -28,19 +28,19 @@ public sealed class LogCaptureTests
         Assert.Contains("about to crash", err);
         Assert.Contains("Error: boom after 20000 lines", err);
 
-        var shown = await box.OkAsync("logs", "printer", "--lines", "3", "--out");
+        var shown = await box.OkAsync("logs", "--nostream", "printer", "--lines", "3", "--out");
         var shownLines = shown.TrimEnd('\n').Split('\n');
         Assert.Equal(3, shownLines.Length);
         Assert.All(shownLines, l => Assert.StartsWith("printer:0", l));
         Assert.EndsWith("line 19999", shownLines[0]);
         Assert.EndsWith("partial-last-line", shownLines[2]);
-        Assert.Equal("line 20000\npartial-last-line\n", await box.OkAsync("logs", "printer", "--lines", "2", "--out", "--raw"));
+        Assert.Equal("line 20000\npartial-last-line\n", await box.OkAsync("logs", "--nostream", "printer", "--lines", "2", "--out", "--raw"));
 
-        var both = await box.OkAsync("logs", "printer", "--lines", "30");
+        var both = await box.OkAsync("logs", "--nostream", "printer", "--lines", "30");
         Assert.Equal(30, both.TrimEnd('\n').Split('\n').Length);
         Assert.Contains("partial-last-line", both);
         Assert.Contains("printer:0 ! ", both);
-        Assert.Contains("boom after", (await box.OkAsync("logs", "printer", "--err", "--lines", "15")));
+        Assert.Contains("boom after", (await box.OkAsync("logs", "--nostream", "printer", "--err", "--lines", "15")));
         Assert.Equal(0, (await box.InstancesAsync("printer"))[0].LogDropped);
 
         // The daemon's log tells the story with reasons.
@@ -80,7 +80,7 @@ public sealed class LogCaptureTests
         var after = LogFiles.Chain(box.Home, "printer", 0, "out");
         Assert.True(after.Count <= 1, string.Join(", ", after));
         Assert.All(after, f => Assert.Equal(0, new FileInfo(f).Length));
-        Assert.Equal("", await box.OkAsync("logs", "printer"));
+        Assert.Equal("", await box.OkAsync("logs", "--nostream", "printer"));
     }
 
     [Fact]
@@ -104,12 +104,12 @@ public sealed class LogCaptureTests
         Assert.StartsWith("tick 1 pid ", bare[0]);
 
         // pbm logs reads both formats back; --json prints entries for scripts.
-        var entries = (await box.OkAsync("logs", "json", "--lines", "2", "--out", "--json")).TrimEnd('\n').Split('\n')
+        var entries = (await box.OkAsync("logs", "--nostream", "json", "--lines", "2", "--out", "--json")).TrimEnd('\n').Split('\n')
             .Select(l => JsonSerializer.Deserialize(l, PbmJsonContext.Default.LogEntry)!).ToList();
         Assert.Equal(2, entries.Count);
         Assert.All(entries, e => Assert.Equal("json", e.App));
         Assert.All(entries, e => Assert.NotNull(e.At));
         Assert.StartsWith("tick ", entries[0].Message);
-        Assert.Matches(@"^bare:0 +\| tick \d+ pid \d+\n$", await box.OkAsync("logs", "bare", "--lines", "1", "--out"));
+        Assert.Matches(@"^bare:0 +\| tick \d+ pid \d+\n$", await box.OkAsync("logs", "--nostream", "bare", "--lines", "1", "--out"));
     }
 }

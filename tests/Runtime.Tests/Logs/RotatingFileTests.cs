@@ -35,5 +35,17 @@ public sealed class RotatingFileTests : IDisposable
         Assert.Equal(["after"], File.ReadAllLines(path));
     }
 
+    [Fact]
+    public void Truncate_OfAWrittenFile_WithoutRotatedOnes_EmptiesIt()
+    {
+        // pbm flush of a running app answered 500: "NAME.*" also matches NAME in .NET's file search.
+        var path = Path.Combine(_dir, "web-0-out.log");
+        using var file = new RotatingFile(path, 1 << 20, 5);
+        file.Write("hello\n"u8);
+        file.Flush();
+        file.Truncate();
+        Assert.True(!File.Exists(path) || new FileInfo(path).Length == 0);
+    }
+
     public void Dispose() => Directory.Delete(_dir, true);
 }
