@@ -114,6 +114,8 @@ internal static class StartupCommand
         sb.Append("ExecStart=").Append(Escape(binary)).Append(" daemon --foreground --resurrect\n");
         sb.Append("# SIGTERM to the daemon only: it stops every app gracefully (kill-timeout each), keeping the desired state.\n");
         sb.Append("KillMode=mixed\n");
+        sb.Append("# The unit's cgroup is the daemon's to divide: one cgroup per instance, so stop kills every descendant.\n");
+        sb.Append("Delegate=yes\n");
         sb.Append("TimeoutStopSec=130\n");
         sb.Append("Restart=on-failure\n");
         sb.Append("RestartSec=2\n");

@@ -50,6 +50,15 @@ public sealed record PbmSettings
     /// </summary>
     public TimeSpan? HeapTrimInterval { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Whether instances get a cgroup v2 each where the daemon may create one (pbm.processes.cgroups: auto = true,
+    /// off = false, always walking /proc instead). Default: true. See <see cref="Processes.TreeTracking"/>.
+    /// </summary>
+    public bool UseCgroups { get; init; } = true;
+
+    /// <summary>How long a stop waits for every process of an instance's tree to be gone after SIGKILL (pbm.processes.kill-wait). Default: 3 s.</summary>
+    public TimeSpan TreeKillWait { get; init; } = TimeSpan.FromSeconds(3);
+
     /// <summary>How often GET /api/events compares the master's list for changes (pbm.api.events-interval).</summary>
     public TimeSpan EventsInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 
@@ -90,6 +99,13 @@ public sealed record PbmSettings
             PageOutAfterStart = Off(c.GetString("memory.page-out-after-start", "20s")) ? null : c.GetTimeSpan("memory.page-out-after-start"),
             HeapTrimInterval = Off(c.GetString("memory.trim-heap-every", "5m")) ? null : c.GetTimeSpan("memory.trim-heap-every"),
             WatchIgnore = c.GetStringList("watch.ignore", ["node_modules", ".git", "logs", "log", "*.log"]).ToList(),
+            UseCgroups = c.GetString("processes.cgroups", "auto") switch
+            {
+                "auto" or "on" or "true" or "yes" => true,
+                var v when Off(v) => false,
+                var v => throw new ConfigurationException($"pbm.processes.cgroups: '{v}' is neither auto nor off"),
+            },
+            TreeKillWait = c.GetTimeSpan("processes.kill-wait", TimeSpan.FromSeconds(3)),
         };
         if (settings.LogMaxBytes < 1024) throw new ConfigurationException("pbm.logs.max-size must be at least 1K");
         if (settings.LogMaxFiles < 1) throw new ConfigurationException("pbm.logs.max-files must be 1 or more");
@@ -105,6 +121,7 @@ public sealed record PbmSettings
         if (settings.BackoffMin <= TimeSpan.Zero || settings.BackoffMax < settings.BackoffMin)
             throw new ConfigurationException("pbm.restart.backoff-min must be > 0 and <= backoff-max");
         if (settings.KillTimeout <= TimeSpan.Zero) throw new ConfigurationException("pbm.stop.kill-timeout must be > 0");
+        if (settings.TreeKillWait <= TimeSpan.Zero) throw new ConfigurationException("pbm.processes.kill-wait must be > 0");
         return settings;
     }
 

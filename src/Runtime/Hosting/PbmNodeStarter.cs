@@ -79,7 +79,9 @@ internal static class PbmNodeStarter
         {
             var logs = setup.Logs ?? new Logs.LogHub(home.LogDir, settings.FollowBuffer);
             var metrics = setup.Metrics ?? new Metrics.MetricsBoard();
-            var host = system.ActorOf(HostAgent.Props(settings, new PbmPaths(home), proxy, logs, metrics, gateway), "host");
+            // After the orphan reaping above (or the daemon's, earlier): it removes the cgroups a killed predecessor left.
+            var trees = Processes.TreeTracking.Open(settings.UseCgroups, home.Root, settings.TreeKillWait, loggers.CreateLogger("Pbm.Host"));
+            var host = system.ActorOf(HostAgent.Props(settings, new PbmPaths(home), proxy, logs, metrics, trees, gateway), "host");
             registry.Register<HostAgentKey>(host);
             // pbm logs in a cluster: the answering node asks every host for its files and its instances' new lines.
             system.ActorOf(Logs.LogServer.Props(logs, settings.NodeName), Logs.LogServer.Name);
@@ -90,7 +92,16 @@ internal static class PbmNodeStarter
             // so the instances come back (here or elsewhere) when the node does (pbm kill, by contrast, forgets them first).
             CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "stop-instances", async () =>
             {
-                await host.Ask<HostAgent.Done>(HostAgent.StopAllLocal.Instance, TimeSpan.FromSeconds(110));
+                try
+                {
+                    await host.Ask<HostAgent.Done>(HostAgent.StopAllLocal.Instance, TimeSpan.FromSeconds(110));
+                }
+                finally
+                {
+                    // Every instance's cgroup went with its stop; this removes the home's subtree (and kills what a
+                    // stop that gave up left).
+                    trees.Close();
+                }
                 return Akka.Done.Instance;
             });
         }

@@ -17,15 +17,19 @@ internal sealed class ProcSampler
     private long _previousAt;
     private (ulong Busy, ulong Total) _previousHost;
 
-    /// <summary>Samples the sessions in <paramref name="sessions"/> (leader pids); returns their usage by session.</summary>
+    /// <summary>
+    /// Samples the sessions in <paramref name="sessions"/> (leader pids); returns their usage by session. With
+    /// <paramref name="everyProcess"/>, also lists there every process the scan read (for the /proc walk's record).
+    /// </summary>
     /// <remarks>
     /// Runs every second over every process of the host, so it allocates next to nothing per process: each stat file
     /// is read into a stack buffer through a raw handle (File.ReadAllText cost a reader and ~12 KB of buffers per
     /// file, megabytes a second with a few hundred processes), paths are cached per pid, and the two tick tables
     /// are reused.
     /// </remarks>
-    public Dictionary<int, TreeUsage> SampleTrees(IReadOnlySet<int> sessions)
+    public Dictionary<int, TreeUsage> SampleTrees(IReadOnlySet<int> sessions, List<Processes.ProcStat>? everyProcess = null)
     {
+        everyProcess?.Clear();
         var now = Environment.TickCount64;
         var elapsed = _previousAt == 0 ? 0 : (now - _previousAt) / 1000.0;
         var current = _spare;
@@ -46,6 +50,7 @@ internal sealed class ProcSampler
                 if (n <= 0) continue;
                 var length = System.Text.Encoding.Latin1.GetChars(bytes[..n], chars);
                 if (ProcUsage.Parse(pid, chars[..length]) is not { } p) continue;
+                everyProcess?.Add(new Processes.ProcStat(pid, p.PPid, p.Pgrp, p.Session, p.StartTicks, p.State));
                 if (!sessions.Contains(p.Session)) continue;
                 current[(pid, p.StartTicks)] = p.CpuTicks;
                 var ticks = elapsed > 0 && _previous.TryGetValue((pid, p.StartTicks), out var before) && p.CpuTicks >= before

@@ -37,10 +37,11 @@ internal sealed class ChildProcess
     private readonly Lock _waitGate = new();
     private Task<int>? _wait;
 
-    private ChildProcess(int pid, ulong startTicks, Task<int> exited, Stream stdout, Stream stderr, ILineSink sink, Stream? ipc)
+    private ChildProcess(InstanceTree tree, Task<int> exited, Stream stdout, Stream stderr, ILineSink sink, Stream? ipc)
     {
-        Pid = pid;
-        StartTicks = startTicks;
+        Tree = tree;
+        Pid = tree.Leader;
+        StartTicks = tree.LeaderStart;
         StartedAt = DateTimeOffset.UtcNow;
         _exited = exited;
         _stdout = stdout;
@@ -57,16 +58,23 @@ internal sealed class ChildProcess
 
     public int Pid { get; }
     public ulong StartTicks { get; }
+
+    /// <summary>Everything it started: its cgroup, or the /proc record of its descendants.</summary>
+    public InstanceTree Tree { get; }
     public DateTimeOffset StartedAt { get; }
 
     /// <summary>True once the leader exited (the tree may still be being cleaned up).</summary>
     public bool HasExited => _exited.IsCompleted;
 
-    /// <summary>Starts the process; throws <see cref="Win32Exception"/> when it cannot (missing command, not executable...).</summary>
-    public static ChildProcess Start(LaunchSpec spec, ILineSink sink, bool ipc = false)
+    /// <summary>
+    /// Starts the process and puts it in <paramref name="tracking"/>'s charge under <paramref name="label"/> (its
+    /// cgroup's name: APP-N); throws <see cref="Win32Exception"/> when it cannot (missing command, not executable...).
+    /// </summary>
+    public static ChildProcess Start(LaunchSpec spec, ILineSink sink, TreeTracking tracking, string label, bool ipc = false)
     {
         int outRead = -1, outWrite = -1, errRead = -1, errWrite = -1, ours = -1, theirs = -1, pid = -1;
         Task<int>? exited = null;
+        InstanceTree? tree = null;
         Stream? stdout = null, stderr = null, channel = null;
         try
         {
@@ -87,6 +95,8 @@ internal sealed class ChildProcess
             pid = Spawn.Start(spec, outWrite, errWrite, theirs);
             // The child has exec'd (or died): /proc/PID/stat stays readable until it is reaped, which is next.
             var stat = ProcStat.Read(pid);
+            // Into its cgroup before anything else: the sooner it is in, the less it can fork outside.
+            tree = tracking.Adopt(label, pid, stat?.StartTicks ?? 0);
             exited = ChildReaper.WaitAsync(pid);
             stdout = Reader(ref outRead);
             stderr = Reader(ref errRead);
@@ -96,7 +106,7 @@ internal sealed class ChildProcess
                 ours = -1;
                 channel = new NetworkStream(new Socket(handle), ownsSocket: true);
             }
-            return new ChildProcess(pid, stat?.StartTicks ?? 0, exited, stdout, stderr, sink, channel);
+            return new ChildProcess(tree, exited, stdout, stderr, sink, channel);
         }
         catch
         {
@@ -104,7 +114,8 @@ internal sealed class ChildProcess
             {
                 // Started, but it cannot be run here (out of memory or descriptors): it must not run untracked.
                 Native.KillGroup(pid, 9);
-                if (exited is null) _ = ChildReaper.WaitAsync(pid); // reaped when it dies
+                exited ??= ChildReaper.WaitAsync(pid); // reaped when it dies
+                if (tree is not null) _ = exited.ContinueWith(_ => tree.ReleaseAsync(), TaskScheduler.Default).Unwrap();
             }
             stdout?.Dispose();
             stderr?.Dispose();
@@ -171,7 +182,8 @@ internal sealed class ChildProcess
     private async Task<int> WaitCoreAsync()
     {
         var code = await _exited.ConfigureAwait(false);
-        ProcessGroups.KillSession(Pid, StartTicks);
+        // The leader is gone: nothing it started may outlive it (a crash included). Waited for off any actor thread.
+        await Tree.ReleaseAsync().ConfigureAwait(false);
         await Task.WhenAny(_pumps, Task.Delay(2000)).ConfigureAwait(false);
         // Whatever still holds the pipes open (something that left the session) no longer holds a reader here.
         _stdout.Dispose();
@@ -180,13 +192,17 @@ internal sealed class ChildProcess
         return code;
     }
 
-    /// <summary>Sends <paramref name="signal"/> to the whole process group (and the leader, should the group not exist yet).</summary>
+    /// <summary>
+    /// Sends <paramref name="signal"/> to the whole process group (and the leader, should the group not exist yet),
+    /// once the tree's record is up to date (see <see cref="InstanceTree.Refresh"/>).
+    /// </summary>
     public void Signal(string signal)
     {
+        Tree.Refresh();
         var number = Client.Specs.Signals.NumberOf(signal);
         if (Native.KillGroup(Pid, number) != 0) Native.Kill(Pid, number);
     }
 
-    /// <summary>SIGKILLs the session: the leader and every descendant that stayed in it.</summary>
-    public void KillTree() => ProcessGroups.KillSession(Pid, StartTicks);
+    /// <summary>SIGKILLs the whole tree: the session, and the cgroup or every recorded descendant (see <see cref="InstanceTree"/>).</summary>
+    public void KillTree() => Tree.Kill();
 }

@@ -6,7 +6,8 @@ namespace Pbm.Runtime.Processes;
 /// Kills what an instance left behind. Each instance runs in its own session (a spawn attribute, see <see cref="Spawn"/>), so
 /// its session id is the leader's pid: that catches grandchildren that double-forked or changed process
 /// group, which Process.Kill(entireProcessTree) misses. Only processes that started no earlier than the
-/// leader count, so a recycled pid of an unrelated process is never hit.
+/// leader count, so a recycled pid of an unrelated process is never hit. What left the session as well (setsid) is
+/// <see cref="InstanceTree"/>'s to find: through the instance's cgroup, or its record of descendants.
 /// </summary>
 internal static class ProcessGroups
 {

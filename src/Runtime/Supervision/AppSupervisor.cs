@@ -26,6 +26,7 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
     private readonly Logs.LogHub _logs;
     private readonly Metrics.MetricsBoard _metrics;
     private readonly PidRegistry _pids;
+    private readonly TreeTracking _trees;
     private readonly string _node;
     private readonly PbmGateway? _gateway;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -37,7 +38,7 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
     private RestartPolicy _policy;
     private Rollout? _rollout;
 
-    public AppSupervisor(AppSpec spec, PbmSettings settings, Logs.LogHub logs, Metrics.MetricsBoard metrics, PidRegistry pids, string node, PbmGateway? gateway)
+    public AppSupervisor(AppSpec spec, PbmSettings settings, Logs.LogHub logs, Metrics.MetricsBoard metrics, PidRegistry pids, TreeTracking trees, string node, PbmGateway? gateway)
     {
         _spec = spec;
         _settings = settings;
@@ -45,6 +46,7 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
         _logs = logs;
         _metrics = metrics;
         _pids = pids;
+        _trees = trees;
         _node = node;
         _gateway = gateway;
 
@@ -101,8 +103,8 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(AppSpec spec, PbmSettings settings, Logs.LogHub logs, Metrics.MetricsBoard metrics, PidRegistry pids, string node, PbmGateway? gateway = null) =>
-        Akka.Actor.Props.Create(() => new AppSupervisor(spec, settings, logs, metrics, pids, node, gateway));
+    public static Props Props(AppSpec spec, PbmSettings settings, Logs.LogHub logs, Metrics.MetricsBoard metrics, PidRegistry pids, TreeTracking trees, string node, PbmGateway? gateway = null) =>
+        Akka.Actor.Props.Create(() => new AppSupervisor(spec, settings, logs, metrics, pids, trees, node, gateway));
 
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(maxNrOfRetries: -1, withinTimeMilliseconds: -1, localOnlyDecider: Decide, loggingEnabled: false);
@@ -324,7 +326,7 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
         {
             var index = rollout.Pending.Dequeue();
             var id = Guid.NewGuid().ToString("N");
-            var worker = Context.ActorOf(ProcessWorker.Props(rollout.Spec, index, _settings, _logs, _metrics, _pids, _gateway, id), $"{index}-{id[..12]}");
+            var worker = Context.ActorOf(ProcessWorker.Props(rollout.Spec, index, _settings, _logs, _metrics, _pids, _trees, _gateway, id), $"{index}-{id[..12]}");
             Context.Watch(worker);
             rollout.Surge[index] = (worker, id, false);
         }
@@ -427,7 +429,7 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
     {
         slot.Status = InstanceStatus.Launching;
         slot.WorkerId = Guid.NewGuid().ToString("N");
-        slot.Worker = Context.ActorOf(ProcessWorker.Props(_spec, slot.Index, _settings, _logs, _metrics, _pids, _gateway, slot.WorkerId), $"{slot.Index}-{slot.WorkerId[..12]}");
+        slot.Worker = Context.ActorOf(ProcessWorker.Props(_spec, slot.Index, _settings, _logs, _metrics, _pids, _trees, _gateway, slot.WorkerId), $"{slot.Index}-{slot.WorkerId[..12]}");
         Context.Watch(slot.Worker);
     }
 

@@ -22,6 +22,7 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
     private readonly PbmPaths _paths;
     private readonly IActorRef _master;
     private readonly PidRegistry _pids;
+    private readonly TreeTracking _trees;
     private readonly PbmGateway? _gateway;
     private readonly Logs.LogHub _logs;
     private readonly Metrics.MetricsBoard _metrics;
@@ -29,8 +30,9 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
     private readonly Dictionary<string, IActorRef> _apps = [];
     private readonly Dictionary<string, (IActorRef Actor, int Version)> _triggers = [];
 
-    public HostAgent(PbmSettings settings, PbmPaths paths, IActorRef master, Logs.LogHub logs, Metrics.MetricsBoard metrics, PbmGateway? gateway)
+    public HostAgent(PbmSettings settings, PbmPaths paths, IActorRef master, Logs.LogHub logs, Metrics.MetricsBoard metrics, TreeTracking trees, PbmGateway? gateway)
     {
+        _trees = trees;
         _gateway = gateway;
         _logs = logs;
         _metrics = metrics;
@@ -61,8 +63,8 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(PbmSettings settings, PbmPaths paths, IActorRef master, Logs.LogHub logs, Metrics.MetricsBoard metrics, PbmGateway? gateway = null) =>
-        Akka.Actor.Props.Create(() => new HostAgent(settings, paths, master, logs, metrics, gateway));
+    public static Props Props(PbmSettings settings, PbmPaths paths, IActorRef master, Logs.LogHub logs, Metrics.MetricsBoard metrics, TreeTracking trees, PbmGateway? gateway = null) =>
+        Akka.Actor.Props.Create(() => new HostAgent(settings, paths, master, logs, metrics, trees, gateway));
 
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(e =>
@@ -73,7 +75,7 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        Context.ActorOf(Metrics.MetricsSampler.Props(_metrics, _settings.NodeName, _settings.MetricsInterval), "metrics");
+        Context.ActorOf(Metrics.MetricsSampler.Props(_metrics, _trees, _settings.NodeName, _settings.MetricsInterval), "metrics");
         Self.Tell(RegisterTick.Instance);
         Timers.StartPeriodicTimer("register", RegisterTick.Instance, TimeSpan.FromSeconds(1));
     }
@@ -106,7 +108,7 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
         }
         if (supervisor is null)
         {
-            supervisor = Context.ActorOf(AppSupervisor.Props(m.Spec, _settings, _logs, _metrics, _pids, _settings.NodeName, _gateway),
+            supervisor = Context.ActorOf(AppSupervisor.Props(m.Spec, _settings, _logs, _metrics, _pids, _trees, _settings.NodeName, _gateway),
                 "app-" + Uri.EscapeDataString(m.Spec.Name) + "-" + Guid.NewGuid().ToString("N")[..6]);
             _apps[m.Spec.Name] = supervisor;
         }

@@ -15,7 +15,8 @@ namespace Pbm.Runtime.Supervision;
 /// Owns one instance's OS process (a session of its own), its output and its pid file. When the process exits
 /// without being asked to, the worker throws <see cref="ProcessExitedException"/>: restarting is the
 /// supervisor's decision, not the worker's. Stop and Restart are graceful: the kill signal to the whole group,
-/// SIGKILL after kill-timeout, and nothing of the tree left behind. With --max-memory it checks its tree's
+/// SIGKILL after kill-timeout, and nothing of the tree left behind (its cgroup, or its descendants found in /proc:
+/// see <see cref="TreeTracking"/>; the wait for them runs in the child's exit task, never on this actor). With --max-memory it checks its tree's
 /// memory at every metrics sample and asks the supervisor for a graceful restart once the limit is passed.
 /// </summary>
 internal sealed class ProcessWorker : ReceiveActor, IWithTimers
@@ -26,6 +27,7 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
     private readonly LogHub _logs;
     private readonly MetricsBoard _metrics;
     private readonly PidRegistry _pids;
+    private readonly TreeTracking _trees;
     private readonly PbmGateway? _gateway;
     private readonly string _workerId;
     private Destination? _destination;
@@ -38,7 +40,7 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
     private int _generation;
     private bool _memoryReported;
 
-    public ProcessWorker(AppSpec spec, int index, PbmSettings settings, LogHub logs, MetricsBoard metrics, PidRegistry pids, PbmGateway? gateway, string workerId)
+    public ProcessWorker(AppSpec spec, int index, PbmSettings settings, LogHub logs, MetricsBoard metrics, PidRegistry pids, TreeTracking trees, PbmGateway? gateway, string workerId)
     {
         _workerId = workerId;
         _spec = spec;
@@ -47,14 +49,15 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         _logs = logs;
         _metrics = metrics;
         _pids = pids;
+        _trees = trees;
         _gateway = spec.Port is null ? null : gateway;
         Idle();
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(AppSpec spec, int index, PbmSettings settings, LogHub logs, MetricsBoard metrics, PidRegistry pids, PbmGateway? gateway, string workerId) =>
-        Akka.Actor.Props.Create(() => new ProcessWorker(spec, index, settings, logs, metrics, pids, gateway, workerId));
+    public static Props Props(AppSpec spec, int index, PbmSettings settings, LogHub logs, MetricsBoard metrics, PidRegistry pids, TreeTracking trees, PbmGateway? gateway, string workerId) =>
+        Akka.Actor.Props.Create(() => new ProcessWorker(spec, index, settings, logs, metrics, pids, trees, gateway, workerId));
 
     /// <summary>The readiness check of the spec: its --ready, else "tcp" when it has a gateway port, else none.</summary>
     private string? ReadyCheck => _spec.Ready ?? (_spec.Port is null ? null : ReadyChecks.Tcp);
@@ -265,7 +268,8 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         try
         {
             if (!Directory.Exists(_spec.Cwd)) throw new DirectoryNotFoundException($"working directory {_spec.Cwd} does not exist");
-            child = ChildProcess.Start(new LaunchSpec(_spec.Command, _spec.Args, _spec.Cwd, env), _output, ipc: ReadyChecks.UsesMessage(ReadyCheck));
+            child = ChildProcess.Start(new LaunchSpec(_spec.Command, _spec.Args, _spec.Cwd, env), _output, _trees, $"{_spec.Name}-{_index}",
+                ipc: ReadyChecks.UsesMessage(ReadyCheck));
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or UnauthorizedAccessException)
         {
@@ -274,7 +278,7 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         _child = child;
         _memoryReported = false;
         _metrics.Watch(child.Pid);
-        _pids.Record(_spec.Name, _index, child.Pid, child.StartTicks);
+        _pids.Record(_spec.Name, _index, child.Pid, child.StartTicks, child.Tree.Cgroup?.Path);
         if (InstancePidFile.Write(_spec, _index, child.Pid) is { } pidFileError)
             _log.Warning("{0}:{1} cannot write its pid file: {2}", _spec.Name, _index, pidFileError);
         _log.Info("{0}:{1} started pid {2}", _spec.Name, _index, child.Pid);

@@ -17,6 +17,7 @@ public sealed class StartupTests
         Assert.EndsWith(" daemon --foreground --resurrect", exec);
         Assert.Contains($"Environment=\"PBM_HOME={box.Home}\"", lines);
         Assert.Contains("KillMode=mixed", lines);
+        Assert.Contains("Delegate=yes", lines);
         Assert.Contains("WantedBy=multi-user.target", lines);
         // PM2 #2006: nothing that pins an interpreter or a PATH of the day.
         Assert.DoesNotContain(lines, l => l.Contains("PATH=", StringComparison.Ordinal) || l.Contains("node", StringComparison.Ordinal));
@@ -38,7 +39,7 @@ public sealed class StartupTests
         else
         {
             // Parse-check: sections and Key=Value lines only, every key known to systemd.
-            var known = new HashSet<string> { "Description", "After", "Type", "User", "WorkingDirectory", "Environment", "ExecStart", "KillMode", "TimeoutStopSec", "Restart", "RestartSec", "LimitNOFILE", "WantedBy" };
+            var known = new HashSet<string> { "Description", "After", "Type", "User", "WorkingDirectory", "Environment", "ExecStart", "KillMode", "Delegate", "TimeoutStopSec", "Restart", "RestartSec", "LimitNOFILE", "WantedBy" };
             foreach (var line in lines.Where(l => l.Length > 0 && !l.StartsWith('#') && !l.StartsWith('[')))
                 Assert.Contains(line.Split('=', 2)[0], known);
         }

@@ -17,6 +17,20 @@ internal static class ProcessTable
         }
     }
 
+    /// <summary>The session id of <paramref name="pid"/>, or 0 once it is gone.</summary>
+    public static int Session(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[3]);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
     /// <summary>Pids of live processes whose environment has NAME=VALUE.</summary>
     public static List<int> WithEnv(string name, string value)
     {

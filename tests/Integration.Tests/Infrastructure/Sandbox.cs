@@ -6,8 +6,8 @@ namespace Pbm.Integration.Tests.Infrastructure;
 
 /// <summary>
 /// One PBM_HOME in a temp folder, the real pbm CLI, and whatever daemon it starts. Disposing kills the daemon
-/// (pbm kill), then any process still carrying this PBM_HOME in its environment, and deletes the folder, so
-/// nothing a test started outlives it.
+/// (pbm kill), then any process still carrying this PBM_HOME in its environment, removes the home's cgroups should
+/// any be left, and deletes the folder, so nothing a test started outlives it.
 /// </summary>
 public sealed class Sandbox : IAsyncDisposable
 {
@@ -141,6 +141,7 @@ public sealed class Sandbox : IAsyncDisposable
             {
             }
         }
+        Cgroups.RemoveHome(Home);
         try
         {
             Directory.Delete(Home, true);

@@ -42,6 +42,41 @@ public sealed class DaemonRecoveryTests
     }
 
     [Fact]
+    public async Task DaemonKilledNine_DetachedGrandchildrenAreReaped_ByTheNextDaemon_AndByPbmKill()
+    {
+        await using var box = new Sandbox();
+        await box.OkAsync("start", Repo.App("detached.js"), "--env", $"WORK_DIR={box.Work}");
+        var file = Path.Combine(box.Work, "detached-0.pid");
+        async Task<int> GrandchildAsync()
+        {
+            var text = await Sandbox.EventuallyAsync(() => Task.FromResult(File.Exists(file) ? File.ReadAllText(file).Trim() : ""),
+                t => t.Length > 0, "detached.js to record its grandchild");
+            File.Delete(file);
+            return int.Parse(text);
+        }
+        var first = await GrandchildAsync();
+        var killed = Sandbox.DaemonPid(box.Home);
+        System.Diagnostics.Process.GetProcessById(killed).Kill();
+        await Sandbox.EventuallyAsync(() => Task.FromResult(ProcessTable.Alive(killed)), a => !a, "the daemon to die");
+        Assert.True(ProcessTable.Alive(first), "the app should run on as an orphan");
+
+        // The next command starts a daemon, which reaps the old instance's tree (its cgroup, recorded in pids/) first.
+        Assert.Equal(InstanceStatus.Online, (await box.InstancesAsync("detached"))[0].Status);
+        Assert.False(ProcessTable.Alive(first), "the old run's detached grandchild survived the next daemon's start");
+        var second = await GrandchildAsync();
+        if (Cgroups.Usable) Assert.Single(Cgroups.InstanceDirectories(box.Home));
+
+        killed = Sandbox.DaemonPid(box.Home);
+        System.Diagnostics.Process.GetProcessById(killed).Kill();
+        await Sandbox.EventuallyAsync(() => Task.FromResult(ProcessTable.Alive(killed)), a => !a, "the daemon to die");
+        var kill = await box.RunAsync("kill");
+        Assert.Equal(0, kill.ExitCode);
+        Assert.False(ProcessTable.Alive(second), "the detached grandchild survived pbm kill after a kill -9");
+        Assert.Empty(ProcessTable.WithEnv("PBM_HOME", box.Home));
+        Assert.False(Directory.Exists(Cgroups.HomeDirectory(box.Home)), "the home's cgroups were left behind");
+    }
+
+    [Fact]
     public async Task DaemonKilledNine_PbmKillStillCleansUp()
     {
         await using var box = new Sandbox();

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
@@ -10,6 +9,7 @@ namespace Pbm.Runtime.Tests.Processes;
 public sealed partial class ChildProcessTests : IDisposable
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);
+    private static readonly TreeTracking Trees = TreeTracking.WalkProc(TimeSpan.FromSeconds(3));
     private readonly string _dir = Directory.CreateTempSubdirectory("pbm-child-").FullName;
     private readonly List<ChildProcess> _started = [];
 
@@ -20,20 +20,20 @@ public sealed partial class ChildProcessTests : IDisposable
         return env;
     }
 
-    private ChildProcess Start(Sink sink, string command, IReadOnlyList<string> args, Dictionary<string, string>? env = null, bool ipc = false)
+    private ChildProcess Start(LineCollector sink, string command, IReadOnlyList<string> args, Dictionary<string, string>? env = null, bool ipc = false)
     {
-        var child = ChildProcess.Start(new LaunchSpec(command, args, _dir, env ?? Env()), sink, ipc);
+        var child = ChildProcess.Start(new LaunchSpec(command, args, _dir, env ?? Env()), sink, Trees, "test", ipc);
         _started.Add(child);
         return child;
     }
 
-    private ChildProcess Sh(Sink sink, string script, bool ipc = false, Dictionary<string, string>? env = null) =>
+    private ChildProcess Sh(LineCollector sink, string script, bool ipc = false, Dictionary<string, string>? env = null) =>
         Start(sink, "sh", ["-c", script], env, ipc);
 
     /// <summary>Runs <paramref name="script"/> to its end; returns its exit code and stdout lines.</summary>
-    private async Task<(int Code, List<string> Out, Sink Sink)> RunAsync(string script, bool ipc = false, Dictionary<string, string>? env = null)
+    private async Task<(int Code, List<string> Out, LineCollector Sink)> RunAsync(string script, bool ipc = false, Dictionary<string, string>? env = null)
     {
-        var sink = new Sink();
+        var sink = new LineCollector();
         var child = Sh(sink, script, ipc, env);
         var code = await child.WaitForExitAsync().WaitAsync(Limit);
         return (code, sink.Out.ToList(), sink);
@@ -51,7 +51,7 @@ public sealed partial class ChildProcessTests : IDisposable
     [Fact]
     public async Task AChildKilledBySigKill_Exits137()
     {
-        var sink = new Sink();
+        var sink = new LineCollector();
         var child = Start(sink, "sleep", ["30"]);
         Assert.False(child.HasExited);
         Assert.Equal(0, Native.Kill(child.Pid, 9));
@@ -64,7 +64,7 @@ public sealed partial class ChildProcessTests : IDisposable
     {
         for (var i = 0; i < 20; i++)
         {
-            var child = Start(new Sink(), "true", []);
+            var child = Start(new LineCollector(), "true", []);
             Assert.Equal(0, await child.WaitForExitAsync().WaitAsync(Limit));
         }
     }
@@ -72,7 +72,7 @@ public sealed partial class ChildProcessTests : IDisposable
     [Fact]
     public async Task TheChildLeadsItsOwnSession_AndSignalReachesTheWholeGroup()
     {
-        var sink = new Sink();
+        var sink = new LineCollector();
         var child = Sh(sink, "sleep 30 & echo $!; wait");
         var grandchild = int.Parse(await sink.NextOutAsync());
         var stat = ProcStat.Read(child.Pid)!.Value;
@@ -105,7 +105,7 @@ public sealed partial class ChildProcessTests : IDisposable
     [Fact]
     public async Task WithIpc_TheChannelIsFd3_NamedByNodeChannelFd_AndReadyIsHeard()
     {
-        var sink = new Sink();
+        var sink = new LineCollector();
         var child = Sh(sink, "ls /proc/$$/fd; echo \"$NODE_CHANNEL_FD $NODE_CHANNEL_SERIALIZATION_MODE\"; echo '\"ready\"' >&3; exec sleep 30", ipc: true);
         Assert.True(await child.ReadyMessage.WaitAsync(Limit));
         var lines = new List<string>();
@@ -118,7 +118,7 @@ public sealed partial class ChildProcessTests : IDisposable
     [Fact]
     public async Task WithIpc_AChannelClosedBeforeReady_IsNotReady()
     {
-        var sink = new Sink();
+        var sink = new LineCollector();
         var child = Sh(sink, "exec 3>&-; sleep 0.2", ipc: true);
         Assert.False(await child.ReadyMessage.WaitAsync(Limit));
         Assert.Equal(0, await child.WaitForExitAsync().WaitAsync(Limit));
@@ -127,7 +127,7 @@ public sealed partial class ChildProcessTests : IDisposable
     [Fact]
     public async Task TheEnvironmentIsExactlyTheGivenOne_AndTheWorkingDirectoryIsTheCwd()
     {
-        var sink = new Sink();
+        var sink = new LineCollector();
         var env = Env(("PBM_ID", "t:0"), ("EMPTY", ""), ("SPACED", "a b=c"));
         var child = Start(sink, "env", [], env);
         Assert.Equal(0, await child.WaitForExitAsync().WaitAsync(Limit));
@@ -141,7 +141,7 @@ public sealed partial class ChildProcessTests : IDisposable
     public async Task SignalsStartAtTheirDefaults_NoneBlockedNorIgnored()
     {
         // The test host, like the daemon, ignores SIGPIPE; children must not inherit that.
-        var sink = new Sink();
+        var sink = new LineCollector();
         var child = Start(sink, "grep", ["-E", "^Sig(Blk|Ign)", "/proc/self/status"]);
         Assert.Equal(0, await child.WaitForExitAsync().WaitAsync(Limit));
         Assert.Equal(["SigBlk:\t0000000000000000", "SigIgn:\t0000000000000000"], sink.Out.ToList());
@@ -150,13 +150,13 @@ public sealed partial class ChildProcessTests : IDisposable
     [Fact]
     public void AMissingCommand_FailsTheStartWithItsNameAndNoSuchFile()
     {
-        var e = Assert.Throws<Win32Exception>(() => Start(new Sink(), "pbm-no-such-command", ["x"]));
+        var e = Assert.Throws<Win32Exception>(() => Start(new LineCollector(), "pbm-no-such-command", ["x"]));
         Assert.Equal(2, e.NativeErrorCode);
         Assert.Contains("pbm-no-such-command", e.Message);
         Assert.Contains("No such file or directory", e.Message);
 
         var path = Path.Combine(_dir, "missing", "app");
-        e = Assert.Throws<Win32Exception>(() => Start(new Sink(), path, []));
+        e = Assert.Throws<Win32Exception>(() => Start(new LineCollector(), path, []));
         Assert.Contains(path, e.Message);
         Assert.Contains("No such file or directory", e.Message);
     }
@@ -166,9 +166,9 @@ public sealed partial class ChildProcessTests : IDisposable
     {
         var file = Path.Combine(_dir, "plain.txt");
         File.WriteAllText(file, "echo hi\n");
-        var e = Assert.Throws<Win32Exception>(() => Start(new Sink(), file, []));
+        var e = Assert.Throws<Win32Exception>(() => Start(new LineCollector(), file, []));
         Assert.Contains("Permission denied", e.Message);
-        e = Assert.Throws<Win32Exception>(() => Start(new Sink(), "plain.txt", [], Env(("PATH", _dir))));
+        e = Assert.Throws<Win32Exception>(() => Start(new LineCollector(), "plain.txt", [], Env(("PATH", _dir))));
         Assert.Contains("Permission denied", e.Message);
     }
 
@@ -180,20 +180,20 @@ public sealed partial class ChildProcessTests : IDisposable
         File.WriteAllText(tool, "echo \"tool $1\"\n");
         File.SetUnixFileMode(tool, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
-        var sink = new Sink();
+        var sink = new LineCollector();
         var child = Start(sink, "pbm-test-tool", ["x"], Env(("PATH", "/nonexistent:bin:/usr/bin:/bin")));
         Assert.Equal(0, await child.WaitForExitAsync().WaitAsync(Limit));
         Assert.Equal(["tool x"], sink.Out.ToList());
 
         // A command with a '/' is a path, from the working directory.
-        sink = new Sink();
+        sink = new LineCollector();
         child = Start(sink, "bin/pbm-test-tool", ["y"]);
         Assert.Equal(0, await child.WaitForExitAsync().WaitAsync(Limit));
         Assert.Equal(["tool y"], sink.Out.ToList());
 
-        Assert.Throws<Win32Exception>(() => Start(new Sink(), "pbm-test-tool", [], Env()));
+        Assert.Throws<Win32Exception>(() => Start(new LineCollector(), "pbm-test-tool", [], Env()));
         // Without PATH, execvp's default: /bin:/usr/bin.
-        child = Start(new Sink(), "true", [], new Dictionary<string, string>());
+        child = Start(new LineCollector(), "true", [], new Dictionary<string, string>());
         Assert.Equal(0, await child.WaitForExitAsync().WaitAsync(Limit));
     }
 
@@ -201,10 +201,10 @@ public sealed partial class ChildProcessTests : IDisposable
     public async Task ProcessStartedChildrenElsewhere_KeepTheirExitCodes()
     {
         // The reaper waits for its own pids only: a Process started beside it still gets its status.
-        var sink = new Sink();
+        var sink = new LineCollector();
         var ours = Start(sink, "sleep", ["30"]);
         using var theirs = Process.Start(new ProcessStartInfo("sh", ["-c", "sleep 0.3; exit 7"]))!;
-        var quick = Start(new Sink(), "sh", ["-c", "exit 5"]);
+        var quick = Start(new LineCollector(), "sh", ["-c", "exit 5"]);
         Assert.Equal(5, await quick.WaitForExitAsync().WaitAsync(Limit));
         await theirs.WaitForExitAsync().WaitAsync(Limit);
         Assert.Equal(7, theirs.ExitCode);
@@ -218,7 +218,7 @@ public sealed partial class ChildProcessTests : IDisposable
     {
         using var current = Process.GetCurrentProcess();
         var before = current.Threads.Count;
-        var children = Enumerable.Range(0, 64).Select(_ => Start(new Sink(), "sleep", ["30"])).ToList();
+        var children = Enumerable.Range(0, 64).Select(_ => Start(new LineCollector(), "sleep", ["30"])).ToList();
         await Task.Delay(500);
         current.Refresh();
         var during = current.Threads.Count;
@@ -249,27 +249,4 @@ public sealed partial class ChildProcessTests : IDisposable
 
     [LibraryImport("libc", EntryPoint = "dup")]
     private static partial int Dup(int fd);
-
-    private sealed class Sink : ILineSink
-    {
-        private readonly SemaphoreSlim _outLines = new(0);
-        private int _taken;
-
-        public ConcurrentQueue<string> Out { get; } = new();
-        public ConcurrentQueue<string> Err { get; } = new();
-
-        public ValueTask LineAsync(bool isError, string line)
-        {
-            (isError ? Err : Out).Enqueue(line);
-            if (!isError) _outLines.Release();
-            return ValueTask.CompletedTask;
-        }
-
-        /// <summary>The next stdout line not yet taken, in order.</summary>
-        public async Task<string> NextOutAsync()
-        {
-            Assert.True(await _outLines.WaitAsync(Limit), "no output line in time");
-            return Out.ElementAt(_taken++);
-        }
-    }
 }

@@ -24,7 +24,7 @@ public sealed class AppSupervisorTests : TestKit, IDisposable
 
     private IActorRef Supervisor(AppSpec spec, int instances)
     {
-        var sup = Sys.ActorOf(AppSupervisor.Props(spec, _settings, new Pbm.Runtime.Logs.LogHub(_dir), new Pbm.Runtime.Metrics.MetricsBoard(), new PidRegistry(Path.Combine(_dir, "pids")), "test"));
+        var sup = Sys.ActorOf(AppSupervisor.Props(spec, _settings, new Pbm.Runtime.Logs.LogHub(_dir), new Pbm.Runtime.Metrics.MetricsBoard(), new PidRegistry(Path.Combine(_dir, "pids")), TreeTracking.WalkProc(TimeSpan.FromSeconds(3)), "test"));
         sup.Tell(new SupervisorProtocol.Apply(spec, Enumerable.Range(0, instances).ToList(), true));
         ExpectMsg<SupervisorProtocol.Done>(TimeSpan.FromSeconds(10));
         return sup;
