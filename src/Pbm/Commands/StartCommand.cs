@@ -42,8 +42,9 @@ internal static class StartCommand
         {
             return await StartExistingAsync(c, spec);
         }
-        var failing = await StartReport.CheckAsync(c, [spec], [result], since);
-        Handlers.Print(c, result);
+        List<OperationResult> results = [result];
+        var failing = await StartReport.CheckAsync(c, [spec], results, since);
+        Handlers.Print(c, results[0]);
         return failing == 0 ? 0 : 1;
     }
 
@@ -70,9 +71,9 @@ internal static class StartCommand
             return 0;
         }
         var since = DateTimeOffset.UtcNow;
-        var result = await c.CallAsync(cl => cl.StartExistingAsync(name));
-        var failing = await StartReport.CheckAsync(c, [app.Spec], [result], since);
-        Handlers.Print(c, result);
+        List<OperationResult> results = [await c.CallAsync(cl => cl.StartExistingAsync(name))];
+        var failing = await StartReport.CheckAsync(c, [app.Spec], results, since);
+        Handlers.Print(c, results[0]);
         return failing == 0 ? 0 : 1;
     }
 

@@ -17,11 +17,12 @@ public static class SupervisorProtocol
     /// <summary>Restart instances (all when null), errored ones included; resets their unstable count.</summary>
     public sealed record RestartInstances(IReadOnlyList<int>? Indices);
 
-    /// <summary>Restart the instances that run (a watch or cron trigger): stopped and errored ones stay so; answered with <see cref="Done"/>.</summary>
-    public sealed record RestartRunning
-    {
-        public static readonly RestartRunning Instance = new();
-    }
+    /// <summary>
+    /// Restart the instances that run (a watch or cron trigger); with <paramref name="Finished"/> (cron) also those that
+    /// ended on their own (exited with autorestart off or a stop exit code, or errored): PM2's cron_restart starts a
+    /// periodic job again. Instances stopped by pbm stop stay so. Answered with <see cref="Done"/>.
+    /// </summary>
+    public sealed record RestartRunning(bool Finished);
 
     /// <summary>A rolling reload with the supervisor's current spec (a watch or cron trigger of an app with a port); answered with <see cref="RolloutResult"/>.</summary>
     public sealed record ReloadCurrent(int Parallel);

@@ -54,8 +54,9 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
         Receive<StopInstances>(m => AwaitWorkers(Selected(m.Indices).Where(s => s.Worker is not null), WorkerProtocol.Stop.Instance));
         Receive<StartInstances>(m => OnStart(m.Indices));
         Receive<RestartInstances>(m => OnRestart(m.Indices));
-        Receive<RestartRunning>(_ => OnRestart(_slots.Values
-            .Where(s => s.Worker is not null && s.Status is InstanceStatus.Online or InstanceStatus.Launching or InstanceStatus.WaitingRestart)
+        Receive<RestartRunning>(m => OnRestart(_slots.Values
+            .Where(s => (s.Worker is not null && s.Status is InstanceStatus.Online or InstanceStatus.Launching or InstanceStatus.WaitingRestart)
+                        || (m.Finished && s.Worker is null && s.Finished))
             .Select(s => s.Index).ToList()));
         Receive<ReloadCurrent>(m => OnReload(new Reload(_spec, m.Parallel)));
         Receive<Shutdown>(_ => OnShutdown());
@@ -150,6 +151,7 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
                 return Directive.Restart;
             case RestartDecision.Kind.Stop:
                 slot.Status = InstanceStatus.Stopped;
+                slot.Finished = true;
                 slot.Reason = decision.Reason;
                 _log.Info("{0}:{1} not restarted: {2}", _spec.Name, e.Index, decision.Reason);
                 slot.Record($"not restarted: {decision.Reason}", Keep);
@@ -157,6 +159,7 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
                 return Directive.Stop;
             default:
                 slot.Status = InstanceStatus.Errored;
+                slot.Finished = true;
                 slot.Reason = decision.Reason;
                 _log.Warning("{0}:{1} errored: {2}; last exit code {3}", _spec.Name, e.Index, decision.Reason, e.Exit.Code);
                 slot.Record($"errored: {decision.Reason}", Keep);
@@ -428,6 +431,7 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
     private void Spawn(InstanceSlot slot)
     {
         slot.Status = InstanceStatus.Launching;
+        slot.Finished = false;
         slot.WorkerId = Guid.NewGuid().ToString("N");
         slot.Worker = Context.ActorOf(ProcessWorker.Props(_spec, slot.Index, _settings, _logs, _metrics, _pids, _trees, _gateway, slot.WorkerId), $"{slot.Index}-{slot.WorkerId[..12]}");
         Context.Watch(slot.Worker);

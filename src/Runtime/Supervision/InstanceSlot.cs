@@ -25,6 +25,8 @@ internal sealed class InstanceSlot(int index)
     public int Unstable { get; set; }
     public ExitInfo? LastExit { get; set; }
     public string? Reason { get; set; }
+    /// <summary>The instance ended on its own (exit with autorestart off or a stop exit code, or errored), not by pbm stop.</summary>
+    public bool Finished { get; set; }
     /// <summary>The last lifecycle events, oldest first (a ring of pbm.logs.events).</summary>
     public Queue<InstanceEvent> Events { get; } = new();
 

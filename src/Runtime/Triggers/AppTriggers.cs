@@ -109,11 +109,11 @@ internal sealed class AppTriggers : ReceiveActor, IWithTimers
             Timers.StartSingleTimer("cron", tick, wait > MaxTimer ? MaxTimer : wait);
             return;
         }
-        Act($"cron {_cron} at {TimeZoneInfo.ConvertTime(tick.At, _zone):yyyy-MM-dd HH:mm}");
+        Act($"cron {_cron} at {TimeZoneInfo.ConvertTime(tick.At, _zone):yyyy-MM-dd HH:mm}", cron: true);
         ScheduleCron(now > tick.At ? now : tick.At);
     }
 
-    private void Act(string reason)
+    private void Act(string reason, bool cron = false)
     {
         if (_busy)
         {
@@ -125,7 +125,7 @@ internal sealed class AppTriggers : ReceiveActor, IWithTimers
         var timeout = TimeSpan.FromMilliseconds(_spec.KillTimeoutMs) * 2 + TimeSpan.FromMilliseconds(_spec.ListenTimeoutMs) * 2 + TimeSpan.FromMinutes(1);
         if (_spec.Port is null)
         {
-            _supervisor.Ask<SupervisorProtocol.Done>(SupervisorProtocol.RestartRunning.Instance, timeout)
+            _supervisor.Ask<SupervisorProtocol.Done>(new SupervisorProtocol.RestartRunning(Finished: cron), timeout)
                 .ContinueWith(t => new Acted(t.IsCompletedSuccessfully ? null : t.Exception?.GetBaseException().Message))
                 .PipeTo(Self);
             return;

@@ -36,7 +36,10 @@ public sealed partial class Pid1Tests(ITestOutputHelper output)
             var daemonPid = int.Parse(DaemonPid().Match(pong).Groups[1].Value);
             Assert.NotEqual(1, daemonPid);
 
-            await box.OkAsync("start", "sh", "--name", "crash", "--max-restarts", "1", "--", "-c", "echo bye >&2; exit 3");
+            // The start itself says the instance exited at once (and fails).
+            var start = await box.RunAsync("start", "sh", "--name", "crash", "--max-restarts", "1", "--", "-c", "echo bye >&2; exit 3");
+            Assert.Equal(1, start.ExitCode);
+            Assert.Contains("crash: 1 of 1 instance exited at start (bye)", start.Stderr);
             var app = await Sandbox.EventuallyAsync(() => box.ShowAsync("crash"),
                 a => a.Instances.Single().Status == InstanceStatus.Errored, "the crashing app to be errored");
             var instance = app.Instances.Single();

@@ -36,7 +36,9 @@ public sealed class RestartPolicyTests
     {
         await using var box = new Sandbox();
         var start = await box.RunAsync("start", Repo.App("crash.js"), "--max-restarts", "3");
-        Assert.True(start.ExitCode == 0, start.ToString());
+        // The start says at once that the instance died, with what it printed, and fails.
+        Assert.Equal(1, start.ExitCode);
+        Assert.Contains("crash: 1 of 1 instance exited at start (crash.js: cannot connect to the database at db.invalid:5432)", start.Stderr);
 
         var app = await Sandbox.EventuallyAsync(() => box.ShowAsync("crash"),
             a => a.Instances.Single().Status == InstanceStatus.Errored, "crash:0 to be errored", TimeSpan.FromSeconds(20));
@@ -64,7 +66,7 @@ public sealed class RestartPolicyTests
     public async Task UnstableStarts_BackOffExponentially()
     {
         await using var box = new Sandbox();
-        await box.OkAsync("start", Repo.App("crash.js"), "--max-restarts", "5");
+        await box.RunAsync("start", Repo.App("crash.js"), "--max-restarts", "5"); // exits 1: the instance dies at once
         var app = await Sandbox.EventuallyAsync(() => box.ShowAsync("crash"),
             a => a.Instances.Single().Status == InstanceStatus.Errored, "crash:0 to be errored", TimeSpan.FromSeconds(30));
         // Delays 100, 200, 400, 800, 1600 ms (+-20%) between 6 starts: at least 2.5 s in all.
@@ -87,7 +89,9 @@ public sealed class RestartPolicyTests
     public async Task NoAutorestart_LeavesTheInstanceStopped()
     {
         await using var box = new Sandbox();
-        await box.OkAsync("start", Repo.App("crash.js"), "--no-autorestart");
+        var start = await box.RunAsync("start", Repo.App("crash.js"), "--no-autorestart");
+        Assert.Equal(1, start.ExitCode);
+        Assert.Contains("cannot connect to the database", start.Stderr);
         var i = await Sandbox.EventuallyAsync(() => box.InstancesAsync("crash"), l => l[0].Status == InstanceStatus.Stopped, "crash:0 to stop");
         Assert.Equal(0, i[0].Restarts);
         Assert.Contains("autorestart is off", i[0].Reason);

@@ -14,7 +14,7 @@ public sealed class LogCaptureTests
     {
         await using var box = new Sandbox();
         box.Env["LINES"] = "20000";
-        await box.OkAsync("start", Repo.App("printer.js"), "--no-autorestart");
+        await box.RunAsync("start", Repo.App("printer.js"), "--no-autorestart"); // it crashes at once, on purpose
         await Sandbox.EventuallyAsync(() => box.InstancesAsync("printer"), l => l[0].Status == InstanceStatus.Stopped, "printer:0 to crash");
 
         await Sandbox.EventuallyAsync(() => Task.FromResult(LogFiles.Lines(LogFiles.Path(box.Home, "printer", 0, "out")).Length),
@@ -60,7 +60,7 @@ public sealed class LogCaptureTests
     {
         await using var box = new Sandbox();
         box.Env["LINES"] = "30000";
-        await box.OkAsync("start", Repo.App("printer.js"), "--no-autorestart", "--log-max-size", "16K", "--log-max-files", "3");
+        await box.RunAsync("start", Repo.App("printer.js"), "--no-autorestart", "--log-max-size", "16K", "--log-max-files", "3"); // crashes at once, on purpose
         await Sandbox.EventuallyAsync(() => box.InstancesAsync("printer"), l => l[0].Status == InstanceStatus.Stopped, "printer:0 to crash");
         await Sandbox.EventuallyAsync(() => Task.FromResult(LogFiles.All(box.Home, "printer", 0, "out").LastOrDefault() ?? ""),
             last => last.EndsWith("partial-last-line"), "the last line to be written");

@@ -101,6 +101,39 @@ public sealed class AppSupervisorTests : TestKit, IDisposable
         Assert.Equal(InstanceStatus.Stopped, Instances(sup)[0].Status);
     }
 
+    [Fact]
+    public void PeriodicJob_FinishedWithAutorestartOff_CronStartsItAgain_WatchAndStoppedDoNot()
+    {
+        // PM2's periodic-job pattern: autorestart false + cron_restart runs the job once per tick.
+        var spec = Spec("echo run >> \"$DIR/runs\"; exit 0") with { Restart = new RestartPolicySpec { AutoRestart = false, MinUptimeMs = 500 } };
+        var runs = Path.Combine(_dir, "runs");
+        var sup = Supervisor(spec, 1);
+        AwaitAssert(() => Assert.Equal(InstanceStatus.Stopped, Instances(sup)[0].Status), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
+        Assert.Single(File.ReadAllLines(runs));
+
+        // A watch trigger restarts what runs: the finished job stays finished.
+        sup.Tell(new SupervisorProtocol.RestartRunning(Finished: false));
+        ExpectMsg<SupervisorProtocol.Done>(TimeSpan.FromSeconds(10));
+        Thread.Sleep(300);
+        Assert.Single(File.ReadAllLines(runs));
+
+        // The cron tick runs it again.
+        sup.Tell(new SupervisorProtocol.RestartRunning(Finished: true));
+        ExpectMsg<SupervisorProtocol.Done>(TimeSpan.FromSeconds(10));
+        AwaitAssert(() => Assert.Equal(2, File.ReadAllLines(runs).Length), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
+        AwaitAssert(() => Assert.Equal(InstanceStatus.Stopped, Instances(sup)[0].Status), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
+
+        // An instance stopped by pbm stop is not started by the cron.
+        var looping = Spec("exec sleep 60");
+        var sup2 = Supervisor(looping, 1);
+        sup2.Tell(new SupervisorProtocol.StopInstances(null));
+        ExpectMsg<SupervisorProtocol.Done>(TimeSpan.FromSeconds(10));
+        sup2.Tell(new SupervisorProtocol.RestartRunning(Finished: true));
+        ExpectMsg<SupervisorProtocol.Done>(TimeSpan.FromSeconds(10));
+        Thread.Sleep(300);
+        Assert.Equal(InstanceStatus.Stopped, Instances(sup2)[0].Status);
+    }
+
     public new void Dispose()
     {
         Shutdown();
