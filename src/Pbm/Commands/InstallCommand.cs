@@ -30,6 +30,8 @@ internal static class InstallCommand
         if (foreign is not null)
             throw new PbmException($"{foreign} exists and pbm install did not write it (it is not in {target.Manifest}): remove it, or choose another --prefix");
 
+        if (!File.Exists(Path.Combine(source, "pbm")) && File.Exists(Path.Combine(source, "pbm.dll")))
+            throw new PbmException("this pbm is the .NET tool (dotnet tool install/uninstall manage it): pbm install copies the native binaries of a ./pbm build");
         var contents = new List<(string Name, byte[] Content)>();
         foreach (var name in InstallFiles.Binaries)
         {
@@ -38,7 +40,8 @@ internal static class InstallCommand
                 throw new PbmException($"{path} is missing: pbm install copies the native binaries of a ./pbm build (this pbm runs from {source})");
             var content = File.ReadAllBytes(path);
             if (InstallFiles.NotNative(path, content) is { } why)
-                throw new PbmException($"{why}: pbm install copies native binaries only; build them with ./pbm (without PBM_AOT=0; see {Path.Combine(source, "..", "build.log")} if the native build failed)");
+                throw new PbmException($"{why}: pbm install copies native binaries only; build them with ./pbm (without PBM_AOT=0; " +
+                                       $"if the native build failed, {Path.GetFullPath(Path.Combine(source, "..", "build.log"))} says why)");
             contents.Add((name, content));
         }
         contents.Add((InstallFiles.Lighthouse, Encoding.UTF8.GetBytes(InstallFiles.LighthouseLauncher)));
@@ -168,7 +171,7 @@ internal static class InstallCommand
     private static void WriteJson(Action<Utf8JsonWriter> body)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             body(w);
