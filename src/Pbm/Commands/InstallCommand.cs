@@ -189,6 +189,8 @@ internal static class InstallCommand
 
     private static void NoPositionals(Context c)
     {
-        if (c.Args.Positionals.Count > 0) throw new UsageException($"unexpected argument '{c.Args.Positionals[0]}' for pbm {c.Args.Command} (the directory goes after --prefix)");
+        if (c.Args.Positionals.Count > 0)
+            throw new UsageException($"unexpected argument '{c.Args.Positionals[0]}' for pbm {c.Args.Command}: it {c.Args.Command}s pbm itself, " +
+                                     "into --prefix DIR (pbm has no PM2 modules)");
     }
 }

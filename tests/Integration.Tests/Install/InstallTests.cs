@@ -92,6 +92,6 @@ public sealed class InstallTests
 
         var usage = await box.RunAsync("install", "somewhere");
         Assert.Equal(2, usage.ExitCode);
-        Assert.Contains("unexpected argument 'somewhere' for pbm install", usage.Stderr);
+        Assert.Contains("unexpected argument 'somewhere' for pbm install: it installs pbm itself, into --prefix DIR", usage.Stderr);
     }
 }
