@@ -8,7 +8,11 @@ namespace Pbm.Cli.Cli;
 /// <summary>Finds the daemon binary, starts it detached (its own session, stdio to PBM_HOME/daemon.out), and waits for it.</summary>
 internal static partial class DaemonLauncher
 {
-    /// <summary>PBM_DAEMON, else pbm-daemon beside this binary.</summary>
+    /// <summary>
+    /// PBM_DAEMON, else pbm-daemon beside this binary: the native one of a ./pbm build or of `pbm install` (in the
+    /// folder of the real file when pbm is reached through a symlink: AppContext.BaseDirectory resolves it), else
+    /// pbm-daemon.dll, which the `pbm` .NET tool carries beside its own dll, run by the dotnet that runs this CLI.
+    /// </summary>
     public static (string File, string[] Prefix) Locate()
     {
         var env = Environment.GetEnvironmentVariable("PBM_DAEMON");
@@ -17,8 +21,19 @@ internal static partial class DaemonLauncher
         candidates.Add(Path.Combine(AppContext.BaseDirectory, "pbm-daemon"));
         candidates.Add(Path.Combine(AppContext.BaseDirectory, "pbm-daemon.dll"));
         foreach (var c in candidates.Where(File.Exists))
-            return c.EndsWith(".dll", StringComparison.Ordinal) ? ("dotnet", [c]) : (c, []);
+            return c.EndsWith(".dll", StringComparison.Ordinal) ? (DotnetHost(), [c]) : (c, []);
         throw new PbmException($"cannot find pbm-daemon (looked in {AppContext.BaseDirectory}; set PBM_DAEMON)");
+    }
+
+    /// <summary>
+    /// The dotnet executable of the runtime running this CLI (ROOT/shared/Microsoft.NETCore.App/VERSION/ is its
+    /// runtime folder): a tool installed with a dotnet that is not on PATH still starts its daemon. Else dotnet on PATH.
+    /// </summary>
+    private static string DotnetHost()
+    {
+        var root = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
+        var dotnet = Path.Combine(root, "dotnet");
+        return File.Exists(dotnet) ? dotnet : FindOnPath("dotnet") ?? "dotnet";
     }
 
     /// <summary>Starts a daemon for <paramref name="home"/> in the background and waits until it answers ping.</summary>
@@ -72,7 +87,7 @@ internal static partial class DaemonLauncher
         argv.AddRange(prefix);
         argv.AddRange(["--home", home.Root, "--foreground"]);
         argv.AddRange(extraArgs);
-        var path = file == "dotnet" ? FindOnPath("dotnet") ?? "/usr/bin/dotnet" : file;
+        var path = file.Contains('/') ? file : FindOnPath(file) ?? file;
         argv.Add(null!);
         Execv(path, [.. argv]);
         throw new PbmException($"cannot exec {path}: errno {Marshal.GetLastPInvokeError()}");

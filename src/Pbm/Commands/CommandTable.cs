@@ -123,6 +123,8 @@ internal static class CommandTable
         ["actor"] = ([new("depth", true, "levels to show (default 4)", "-d")], "actor hierarchy [-d N]", "the actors of the answering node"),
         ["palettes"] = ([], "palettes", "command palettes services registered in the cluster (pbm PALETTE --help)"),
         ["events"] = ([], "events", "stream app, instance and cluster events until Ctrl+C"),
+        ["install"] = (InstallCommand.Options, "install [--prefix DIR]", "copy the native pbm, pbm-daemon and pbm-lighthouse to DIR/bin (default ~/.local/bin)"),
+        ["uninstall"] = (InstallCommand.Options, "uninstall [--prefix DIR]", "remove what pbm install put in DIR/bin, and nothing else"),
         ["version"] = ([], "version", "print the version"),
         ["help"] = ([], "help [command]", "show help"),
     };

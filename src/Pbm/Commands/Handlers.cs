@@ -56,6 +56,8 @@ internal static class Handlers
         "__complete" => CompletionCommand.CompleteAsync(c),
         "palettes" => PaletteCommand.ListAsync(c),
         "events" => EventsAsync(c),
+        "install" => Task.FromResult(InstallCommand.Install(c)),
+        "uninstall" => Task.FromResult(InstallCommand.Uninstall(c)),
         "version" => Task.FromResult(Version()),
         _ => throw new UsageException($"unknown command '{c.Args.Command}'"),
     };

@@ -29,6 +29,9 @@ public static class PbmDaemon
 
     public static async Task<int> RunAsync(string[] args, DaemonRole role = DaemonRole.Worker)
     {
+        // `pbm-daemon --lighthouse` is a seed node, as pbm-lighthouse is: the installed pbm-lighthouse is a launcher
+        // that runs the native daemon so (one native binary for both roles; see the CLI's InstallCommand).
+        if (args.Contains("--lighthouse")) role = DaemonRole.Lighthouse;
         // As pid 1 the runtime would reap the apps before their exit codes are read: run as pid 1's child.
         if (role == DaemonRole.Worker && InitShim.Needed()) return InitShim.Run(args);
         Gateway.SocketEngine.UseInlineCompletions();
@@ -48,6 +51,7 @@ public static class PbmDaemon
                 case "--api" when i + 1 < args.Length: api = args[++i]; break;
                 case "--config" when i + 1 < args.Length: configFiles.Add(args[++i]); break;
                 case "--foreground": break;
+                case "--lighthouse": break;
                 case "--reap": reapOnly = true; break;
                 case "--reap-instances": reapInstancesOnly = true; break;
                 case "--seeds" when i + 1 < args.Length: seeds = args[++i]; break;
@@ -55,7 +59,7 @@ public static class PbmDaemon
                 case "--cluster-port" when i + 1 < args.Length && int.TryParse(args[i + 1], out var cp): clusterPort = cp; i++; break;
                 case "--resurrect": resurrect = true; break;
                 default:
-                    await Console.Error.WriteLineAsync($"pbm-daemon: unknown argument '{args[i]}' (expected --home DIR, --api HOST:PORT, --config FILE, --seeds H:P,.., --cluster-ip IP, --cluster-port N, --resurrect)");
+                    await Console.Error.WriteLineAsync($"pbm-daemon: unknown argument '{args[i]}' (expected --home DIR, --api HOST:PORT, --config FILE, --seeds H:P,.., --cluster-ip IP, --cluster-port N, --resurrect, --lighthouse)");
                     return 2;
             }
         }

@@ -39,6 +39,9 @@ public sealed class Sandbox : IAsyncDisposable
     /// <summary>Runs pbm from <paramref name="cwd"/> (relative paths, app files found where a user would type them).</summary>
     public Task<CliResult> RunInAsync(string cwd, params string[] args) => RunAsync(TimeSpan.FromSeconds(90), null, args, cwd: cwd);
 
+    /// <summary>Runs another program (an installed pbm, say) with this sandbox's PBM_HOME and environment.</summary>
+    public Task<CliResult> RunProgramAsync(string program, params string[] args) => RunAsync(TimeSpan.FromSeconds(90), null, args, program);
+
     /// <summary>Runs pbm with <paramref name="input"/> as its standard input (the prompt of `pbm` alone reads lines).</summary>
     public Task<CliResult> RunWithInputAsync(string input, params string[] args) => RunAsync(TimeSpan.FromSeconds(90), input, args);
 
