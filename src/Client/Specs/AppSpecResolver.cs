@@ -121,7 +121,17 @@ public static class AppSpecResolver
             Sticky = o.Sticky,
             Hosts = o.Hosts is { Count: > 0 } ? o.Hosts : null,
             MaxPerHost = o.MaxPerHost is < 1 ? throw new PbmException("--max-per-host must be at least 1") : o.MaxPerHost,
-            Logs = new LogSpec { Time = !o.NoTime, Format = logFormat, MaxBytes = logMax, MaxFiles = o.LogMaxFiles },
+            Logs = new LogSpec
+            {
+                Time = !o.NoTime, Format = logFormat, MaxBytes = logMax, MaxFiles = o.LogMaxFiles,
+                OutFile = LogFile(o.OutFile, "--output", appCwd, o),
+                ErrFile = LogFile(o.ErrFile, "--error", appCwd, o),
+                CombinedFile = o.CombinedFile is "true" ? name + ".log"
+                    : LogFile(o.CombinedFile, "--log", appCwd, o),
+                // PM2 merges (no -ID in the names) only for a fork-mode app whose instances were not given.
+                Merge = o.MergeLogs ?? (o.Instances is null && !o.InstancesGiven && o.ExecMode is not "cluster" and not "cluster_mode"),
+                DateFormat = o.LogDateFormat is null ? null : DayjsFormat.Parse(o.LogDateFormat).Text,
+            },
             MaxMemoryBytes = maxMemory,
             Restart = new RestartPolicySpec
             {
@@ -132,6 +142,19 @@ public static class AppSpecResolver
                 StopExitCodes = o.StopExitCodes,
             },
         };
+    }
+
+    /// <summary>A log file option as PM2 reads it: ~ is the home folder, relative to the app's cwd, NULL or /dev/null for none.</summary>
+    private static string? LogFile(string? value, string option, string appCwd, StartOptions o)
+    {
+        if (value is null) return null;
+        if (value is "NULL" or "/dev/null") return "/dev/null";
+        if (value.Length == 0 || value.Contains('\0')) throw new PbmException($"{option}: expected a file path");
+        if (value == "~" || value.StartsWith("~/", StringComparison.Ordinal))
+            value = (o.CallerEnv.TryGetValue("HOME", out var home) ? home : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile)) + value[1..];
+        var full = Path.GetFullPath(value, appCwd);
+        if (Directory.Exists(full) || value.EndsWith('/')) throw new PbmException($"{option} {value}: a folder; give a file's path");
+        return full;
     }
 
     /// <summary>N (1 or more) or "max" (one per CPU).</summary>

@@ -45,6 +45,16 @@ public sealed record StartOptions
     public int? LogMaxFiles { get; init; }
     public string? MaxMemory { get; init; }
     public string? PidFile { get; init; }
+    /// <summary>PM2's out_file (-o): stdout's file, relative to the app's cwd; NULL or /dev/null: none.</summary>
+    public string? OutFile { get; init; }
+    /// <summary>PM2's error_file (-e).</summary>
+    public string? ErrFile { get; init; }
+    /// <summary>PM2's log_file (-l): both streams also to this file; "true": PBM_HOME/logs/NAME.log.</summary>
+    public string? CombinedFile { get; init; }
+    /// <summary>PM2's merge_logs: instances share their files (no -ID in the names); null: as PM2, true for one fork-mode instance.</summary>
+    public bool? MergeLogs { get; init; }
+    /// <summary>PM2's log_date_format (dayjs tokens).</summary>
+    public string? LogDateFormat { get; init; }
     /// <summary>Null: no watch; empty: watch the app's cwd; else these paths (relative to the cwd).</summary>
     public IReadOnlyList<string>? Watch { get; init; }
     public IReadOnlyList<string> IgnoreWatch { get; init; } = [];

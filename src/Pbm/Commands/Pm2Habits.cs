@@ -34,7 +34,6 @@ internal static class Pm2Habits
         ["ecosystem"] = "pbm start reads ecosystem.config.js as it is; hocon/apps.hocon shows pbm's own app file format",
         ["init"] = "pbm start reads ecosystem.config.js as it is; hocon/apps.hocon shows pbm's own app file format",
         ["serve"] = "pbm does not serve static files; start a static server as an app (pbm start \"npx serve -l 8080 dist\")",
-        ["install"] = "pbm has no PM2 modules; to install pbm itself: ./pbm install",
         ["module:install"] = "pbm has no PM2 modules",
         ["module:update"] = "pbm has no PM2 modules",
         ["module:uninstall"] = "pbm has no PM2 modules",

@@ -205,6 +205,11 @@ internal static class StartCommand
             LogMaxSize = a.Value("log-max-size"),
             LogMaxFiles = a.Int("log-max-files"),
             PidFile = a.Value("pid-file"),
+            OutFile = a.Value("output"),
+            ErrFile = a.Value("error"),
+            CombinedFile = a.Has("log") ? a.Value("log") ?? "true" : null,
+            MergeLogs = a.Has("merge-logs") ? true : null,
+            LogDateFormat = a.Value("log-date-format"),
             Watch = !a.Has("watch") ? null
                 : a.Value("watch") is "true" ? []
                 : a.Value("watch")!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),

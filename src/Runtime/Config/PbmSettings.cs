@@ -143,7 +143,26 @@ public sealed record PbmSettings
         MaxFiles: spec.Logs.MaxFiles ?? LogMaxFiles,
         QueueSize: LogQueueSize,
         FullWait: LogFullWait,
-        RetryOpen: LogRetryOpen);
+        RetryOpen: LogRetryOpen)
+    {
+        DateFormat = DateFormatOf(spec.Logs.DateFormat),
+        OutFile = spec.Logs.OutFile,
+        ErrFile = spec.Logs.ErrFile,
+        CombinedFile = spec.Logs.CombinedFile,
+        Merge = spec.Logs.Merge,
+    };
+
+    private static Client.Specs.DayjsFormat? DateFormatOf(string? text)
+    {
+        try
+        {
+            return text is null ? null : Client.Specs.DayjsFormat.Parse(text);
+        }
+        catch (Client.PbmException)
+        {
+            return null; // validated where specs come in; an old or edited state file falls back to ISO 8601
+        }
+    }
 
     /// <summary>A duration setting that is switched off: off, false, no, 0 or empty.</summary>
     private static bool Off(string value) => value is "off" or "false" or "no" or "0" or "";

@@ -52,10 +52,13 @@ internal static class LogsApi
                 source = subscription;
                 followed = subscription?.Lines;
                 tail = [];
+                var read = new HashSet<string>(StringComparer.Ordinal); // files shared by instances (merge_logs) are read once
                 foreach (var (a, i) in instances)
                 {
                     // The last N lines of the instance, whichever stream they came from.
-                    var mine = streams.SelectMany(s => LogTail.Read(s == "out" ? hub.OutPath(a, i) : hub.ErrPath(a, i), a, i, s, lines)).ToList();
+                    var mine = streams.Select(s => (s, Path: s == "out" ? hub.OutPath(a, i) : hub.ErrPath(a, i)))
+                        .Where(x => read.Add(x.Path))
+                        .SelectMany(x => LogTail.Read(x.Path, a, i, x.s, lines)).ToList();
                     tail.AddRange(mine.Count <= lines ? mine : ByTime(mine).Skip(mine.Count - lines));
                 }
             }

@@ -21,8 +21,9 @@ internal sealed class InstanceLog : ILineSink, IDisposable
     private readonly LogOptions _options;
     private readonly LogStats _stats;
     private readonly Action<string> _onError;
-    private readonly RotatingFile _out;
-    private readonly RotatingFile _err;
+    private readonly RotatingFile? _out;
+    private readonly RotatingFile? _err;
+    private readonly RotatingFile? _combined;
     private readonly Task _writer;
     private volatile bool _dropping;
 
@@ -34,14 +35,59 @@ internal sealed class InstanceLog : ILineSink, IDisposable
         _options = options;
         _onError = onError;
         _stats = hub.Stats(app, index);
-        _out = new RotatingFile(hub.OutPath(app, index), options.MaxBytes, options.MaxFiles);
-        _err = new RotatingFile(hub.ErrPath(app, index), options.MaxBytes, options.MaxFiles);
+        var outPath = FilePath(options.OutFile, hub.DefaultOutPath(app, index), options);
+        var errPath = FilePath(options.ErrFile, hub.DefaultErrPath(app, index), options);
+        var combinedPath = options.CombinedFile is null ? null : FilePath(options.CombinedFile, "", options);
+        hub.SetPaths(app, index, outPath, errPath);
+        _out = Open(outPath);
+        _err = errPath == outPath ? _out : Open(errPath);
+        _combined = combinedPath is null || combinedPath == outPath || combinedPath == errPath ? null : Open(combinedPath);
         _queue = Channel.CreateBounded<Item>(new BoundedChannelOptions(options.QueueSize)
         {
             FullMode = BoundedChannelFullMode.Wait, SingleReader = true,
         });
         hub.Register(this);
         _writer = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>
+    /// Where a stream goes: PBM_HOME/logs/APP-N-out.log by default; a file the app names (PM2's out_file: relative to
+    /// the log folder when not absolute), with the instance's id before ".log" unless the instances merge their logs,
+    /// as PM2 names them (api.log → api-3.log).
+    /// </summary>
+    private string FilePath(string? given, string fallback, LogOptions options)
+    {
+        if (given is null) return fallback;
+        if (given == "/dev/null") return given;
+        var path = Path.Combine(_hub.LogDir, given);
+        if (options.Merge || options.FileId is not { } id) return path;
+        return System.Text.RegularExpressions.Regex.Replace(path, @"(-[0-9]+)?\.log$", $"-{id}.log");
+    }
+
+    private RotatingFile? Open(string path)
+    {
+        if (path == "/dev/null") return null;
+        try
+        {
+            var dir = Path.GetDirectoryName(path);
+            if (dir is not null && dir != _hub.LogDir) Directory.CreateDirectory(dir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The first write reports that the file cannot be written, with the reason.
+        }
+        var file = _hub.Acquire(path, _options.MaxBytes, _options.MaxFiles);
+        try
+        {
+            // As PM2 does, the files exist from the start (tail -f works before the first line); a path that cannot be
+            // written is said now, not at the first line.
+            file.Touch();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _onError($"cannot write {path}: {e.Message}");
+        }
+        return file;
     }
 
     public string App { get; }
@@ -100,12 +146,17 @@ internal sealed class InstanceLog : ILineSink, IDisposable
         }
     }
 
-    /// <summary>Empties both files and their rotated ones (pbm flush); returns 2.</summary>
+    /// <summary>Empties the instance's files and their rotated ones (pbm flush); returns how many.</summary>
     public int Truncate()
     {
-        _out.Truncate();
-        _err.Truncate();
-        return 2;
+        var count = 0;
+        foreach (var f in new[] { _out, _err, _combined }.Distinct())
+        {
+            if (f is null) continue;
+            f.Truncate();
+            count++;
+        }
+        return count;
     }
 
     private async Task WriteLoopAsync()
@@ -126,26 +177,35 @@ internal sealed class InstanceLog : ILineSink, IDisposable
                     retryAt = DateTime.MinValue;
                 }
                 var file = item.IsError ? _err : _out;
+                if (file is null && _combined is null) continue;
                 try
                 {
-                    file.Write(formatter.Format(item.IsError, item.At, item.Line));
+                    var bytes = formatter.Format(item.IsError, item.At, item.Line);
+                    file?.Write(bytes);
+                    _combined?.Write(bytes);
                     if (_stats.Error is not null) _stats.Recovered();
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
                     _stats.Drop();
-                    file.Reset();
+                    file?.Reset();
+                    _combined?.Reset();
                     retryAt = DateTime.UtcNow + _options.RetryOpen;
-                    var message = $"cannot write {file.Path}: {e.Message}";
+                    var message = $"cannot write {(file ?? _combined)!.Path}: {e.Message}";
                     if (_stats.Error != message) _onError(message);
                     _stats.Failed(message);
                 }
             }
-            _out.Flush();
-            _err.Flush();
+            _out?.Flush();
+            _err?.Flush();
+            _combined?.Flush();
         }
-        _out.Dispose();
-        _err.Dispose();
+        foreach (var f in new[] { _out, _err, _combined }.Distinct())
+        {
+            if (f is null) continue;
+            if (_hub.Release(f)) f.Dispose();
+            else f.Flush();
+        }
     }
 
     public void Dispose()

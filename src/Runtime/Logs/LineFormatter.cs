@@ -31,7 +31,14 @@ internal sealed class LineFormatter(LogOptions options, string app, int index)
         }
         else
         {
-            if (options.Time)
+            if (options.Time && options.DateFormat is { } custom)
+            {
+                // PM2's log_date_format lines: "TIME: line".
+                var text = custom.Format(at) + ": ";
+                var dst = _buffer.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length));
+                _buffer.Advance(Encoding.UTF8.GetBytes(text, dst));
+            }
+            else if (options.Time)
             {
                 Span<char> time = stackalloc char[40];
                 at.TryFormat(time, out var n, TimeFormat, CultureInfo.InvariantCulture);

@@ -13,6 +13,8 @@ internal sealed class LogHub(string logDir, int followBuffer = 10000)
 {
     private readonly ConcurrentDictionary<(string App, int Index), LogStats> _stats = new();
     private readonly ConcurrentDictionary<InstanceLog, byte> _live = new();
+    private readonly ConcurrentDictionary<(string App, int Index), (string Out, string Err)> _paths = new();
+    private readonly Dictionary<string, (RotatingFile File, int Users)> _files = new(StringComparer.Ordinal);
     private readonly object _gate = new();
     private volatile LogSubscription[] _subscriptions = [];
 
@@ -24,9 +26,48 @@ internal sealed class LogHub(string logDir, int followBuffer = 10000)
 
     public LogStats? PeekStats(string app, int index) => _stats.TryGetValue((app, index), out var s) ? s : null;
 
-    public string OutPath(string app, int index) => Path.Combine(LogDir, $"{app}-{index}-out.log");
+    /// <summary>Where the instance's stdout is written: its app's out_file when it has one, else APP-N-out.log.</summary>
+    public string OutPath(string app, int index) => _paths.TryGetValue((app, index), out var p) ? p.Out : DefaultOutPath(app, index);
 
-    public string ErrPath(string app, int index) => Path.Combine(LogDir, $"{app}-{index}-err.log");
+    public string ErrPath(string app, int index) => _paths.TryGetValue((app, index), out var p) ? p.Err : DefaultErrPath(app, index);
+
+    public string DefaultOutPath(string app, int index) => Path.Combine(LogDir, $"{app}-{index}-out.log");
+
+    public string DefaultErrPath(string app, int index) => Path.Combine(LogDir, $"{app}-{index}-err.log");
+
+    /// <summary>Records where an instance writes (so pbm logs reads those files after it stopped, until it starts elsewhere).</summary>
+    public void SetPaths(string app, int index, string outPath, string errPath) => _paths[(app, index)] = (outPath, errPath);
+
+    /// <summary>
+    /// The writer of <paramref name="path"/>, shared by every instance that writes there (PM2's merge_logs, or one
+    /// log_file for all): one lock, one buffer, whole lines, and rotation that every sharer follows. The first
+    /// opener's rotation settings hold. Give it back with <see cref="Release"/>.
+    /// </summary>
+    public RotatingFile Acquire(string path, long maxBytes, int maxFiles)
+    {
+        lock (_files)
+        {
+            var (file, users) = _files.TryGetValue(path, out var f) ? f : (new RotatingFile(path, maxBytes, maxFiles), 0);
+            _files[path] = (file, users + 1);
+            return file;
+        }
+    }
+
+    /// <summary>Returns true when this was the last user (the caller then disposes the file after its last write).</summary>
+    public bool Release(RotatingFile file)
+    {
+        lock (_files)
+        {
+            if (!_files.TryGetValue(file.Path, out var f) || f.File != file) return true;
+            if (f.Users > 1)
+            {
+                _files[file.Path] = (file, f.Users - 1);
+                return false;
+            }
+            _files.Remove(file.Path);
+            return true;
+        }
+    }
 
     public void Register(InstanceLog log) => _live[log] = 0;
 
@@ -60,8 +101,8 @@ internal sealed class LogHub(string logDir, int followBuffer = 10000)
             if ((app is null || log.App == app) && (index is null || log.Index == index))
             {
                 count += log.Truncate();
-                live.Add(Path.GetFileName(OutPath(log.App, log.Index)));
-                live.Add(Path.GetFileName(ErrPath(log.App, log.Index)));
+                live.Add(Path.GetFileName(DefaultOutPath(log.App, log.Index)));
+                live.Add(Path.GetFileName(DefaultErrPath(log.App, log.Index)));
             }
         }
         if (!Directory.Exists(LogDir)) return 0;

@@ -71,10 +71,13 @@ internal sealed class LogSession : ReceiveActor
     {
         var replyTo = _request.ReplyTo;
         var tail = new List<LogEntry>();
+        var read = new HashSet<string>(StringComparer.Ordinal); // files shared by instances (merge_logs) are read once
         foreach (var t in _request.Instances)
         {
             if (ct.IsCancellationRequested) return;
-            var mine = _request.Streams.SelectMany(s => LogTail.Read(s == "out" ? _hub.OutPath(t.App, t.Index) : _hub.ErrPath(t.App, t.Index), t.App, t.Index, s, _request.Lines)).ToList();
+            var mine = _request.Streams.Select(s => (s, Path: s == "out" ? _hub.OutPath(t.App, t.Index) : _hub.ErrPath(t.App, t.Index)))
+                .Where(x => read.Add(x.Path))
+                .SelectMany(x => LogTail.Read(x.Path, t.App, t.Index, x.s, _request.Lines)).ToList();
             if (mine.Count > _request.Lines)
                 mine = mine.OrderBy(e => e.At ?? DateTimeOffset.MinValue).Skip(mine.Count - _request.Lines).ToList();
             tail.AddRange(mine);

@@ -51,6 +51,16 @@ internal sealed class RotatingFile(string path, long maxBytes, int maxFiles) : I
         }
     }
 
+    /// <summary>Creates the file if it does not exist (without keeping it open); throws when it cannot be written.</summary>
+    public void Touch()
+    {
+        lock (_gate)
+        {
+            if (_stream is not null) return;
+            using var _ = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+        }
+    }
+
     /// <summary>Writes what is buffered and gives the buffer back; an error is reported by the next write.</summary>
     public void Flush()
     {

@@ -258,7 +258,8 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         {
             var log = _log;
             var id = $"{_spec.Name}:{_index}";
-            _output = new InstanceLog(_logs, _spec.Name, _index, _settings.LogOptionsFor(_spec),
+            _output = new InstanceLog(_logs, _spec.Name, _index,
+                _settings.LogOptionsFor(_spec) with { FileId = _spec.InstanceIds is { } ids && ids.TryGetValue(_index, out var pmId) ? pmId : _index },
                 error => log.Warning("{0}: {1}; its lines are dropped (and counted) until the file can be written, the app keeps running", id, error));
         }
         if (_spec.Port is not null) _privatePort = PortAllocator.Next(_gateway?.Settings.InstanceBind);

@@ -77,6 +77,7 @@ public sealed class CorpusTests(CorpusTests.Daemon daemon, ITestOutputHelper out
             TimeSpan.FromSeconds(15));
         var spec = (await box.ShowAsync(name)).Spec;
         CheckRestart(spec, app);
+        CheckLogs(spec, app, caseDir, instances.Count);
         if (online.Count == 0) return;
 
         var reportName = System.Text.RegularExpressions.Regex.Replace(pm2Name, "[^A-Za-z0-9._-]", "_");
@@ -158,6 +159,44 @@ public sealed class CorpusTests(CorpusTests.Daemon daemon, ITestOutputHelper out
                     break;
                 case "waitReady":
                     Assert.Equal(v.GetBoolean(), ReadyChecks.UsesMessage(spec.Ready));
+                    break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The log files PM2 wrote (out_file, error_file, log_file and their aliases, per instance) are pbm's: same folder,
+    /// same names, -ID before .log where PM2 put its pm_id (the corpus shares one daemon, so pbm's ids differ: the
+    /// instance's own pm_id is expected there); merge_logs and log_date_format as PM2 read them.
+    /// </summary>
+    private static void CheckLogs(AppSpec spec, JsonElement app, string caseDir, int count)
+    {
+        if (!app.TryGetProperty("logs", out var logs)) return;
+        foreach (var option in logs.EnumerateObject())
+        {
+            var v = option.Value;
+            switch (option.Name)
+            {
+                case "merge_logs" when v.ValueKind == JsonValueKind.True:
+                    Assert.True(spec.Logs.Merge, $"{spec.Name}: merge_logs");
+                    break;
+                case "log_date_format":
+                    Assert.Equal(v.GetString(), spec.Logs.DateFormat);
+                    break;
+                case "out_file" or "out" or "output" or "error_file" or "error" or "err" or "log_file":
+                    var paths = v.ValueKind == JsonValueKind.Array ? Strings(v).ToList() : Enumerable.Repeat(v.GetString()!, count).ToList();
+                    for (var i = 0; i < paths.Count && i < count; i++)
+                    {
+                        if (paths[i] == "/dev/null")
+                        {
+                            Assert.Equal("/dev/null", option.Name.StartsWith("err", StringComparison.Ordinal) ? spec.Logs.ErrFile : spec.Logs.OutFile);
+                            continue;
+                        }
+                        var path = Path.GetFullPath(paths[i], caseDir);
+                        if (!spec.Logs.Merge)
+                            path = System.Text.RegularExpressions.Regex.Replace(path, @"-\d+\.log$", $"-{spec.InstanceIds![i]}.log");
+                        Assert.True(File.Exists(path), $"{spec.Name}:{i}: {option.Name} {path} (PM2 wrote {paths[i]}) is missing");
+                    }
                     break;
             }
         }
