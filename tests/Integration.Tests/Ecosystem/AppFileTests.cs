@@ -30,6 +30,7 @@ public sealed class AppFileTests
                   max_restarts: 5,
                   min_uptime: '2s',
                   out_file: './logs/api.out.log',
+                  namespace: 'web',
                   wait_ready: true,
                 },
                 {
@@ -54,7 +55,10 @@ public sealed class AppFileTests
         Assert.Contains("started worker (1 instance)", start.Stdout);
         var warnings = start.Stderr.Split('\n').Where(l => l.StartsWith("warning:", StringComparison.Ordinal)).ToList();
         Assert.Equal(2, warnings.Count);
-        Assert.Single(warnings, w => w.Contains("out_file is not supported"));
+        Assert.Single(warnings, w => w.Contains("namespace is not supported"));
+        // out_file is PM2's: two cluster instances write logs/api.out-<pm_id>.log beside the file.
+        Assert.True(File.Exists(Path.Combine(box.Work, "logs", "api.out-0.log")), "out_file of api:0 missing");
+        Assert.True(File.Exists(Path.Combine(box.Work, "logs", "api.out-1.log")), "out_file of api:1 missing");
         Assert.Single(warnings, w => w.Contains("deploy is not supported"));
 
         var api1 = EnvOf(await box.OkAsync("env", "api:1"));
