@@ -23,8 +23,9 @@ namespace Pbm.Runtime.Hosting;
 /// <para>
 /// The trigger is remoting's own view: a disassociation or association error with a member's address, or the
 /// member becoming unreachable. The node then probes the address twice, <see cref="ProbeGap"/> apart; only two
-/// refusals down it, and only the cluster leader acts (any member may down; one is enough). A timeout, a reset
-/// or a network error is not proof: a partition is left to the Split Brain Resolver, which keeps a majority.
+/// refusals down it, and only the cluster leader acts (any member may down; one is enough), and only when it still
+/// reaches a majority without the suspect (see <see cref="MajorityWithout"/>). A timeout or a network error is not
+/// proof: a partition is left to the Split Brain Resolver, which keeps a majority.
 /// </para>
 /// </remarks>
 internal sealed class DeadNodeDowner : ReceiveActor
@@ -84,9 +85,31 @@ internal sealed class DeadNodeDowner : ReceiveActor
         if (member is null) return;
         var leader = _cluster.State.Leader;
         if (leader is not null && !leader.Equals(_cluster.SelfAddress) && !leader.Equals(done.Address)) return;
+        if (!MajorityWithout(done.Address))
+        {
+            _log.Warning("not downing {0}: its remoting port refuses connections, but this node does not reach a majority of the " +
+                         "cluster without it (a firewall rejecting with resets looks the same as a dead process); the split brain resolver decides", done.Address);
+            return;
+        }
         _log.Warning("downing {0}: its remoting port refuses connections, so its process is gone (pbm.cluster.down-refused-nodes)", done.Address);
         _cluster.Down(done.Address);
         _master.Tell(new Messages.HostProtocol.NodeGone(done.Address.ToString()));
+    }
+
+    /// <summary>
+    /// Whether the members this node still reaches, itself included and the suspect excluded, are a strict majority of
+    /// the cluster. A refusal cannot tell a dead process from a firewall that rejects with TCP resets: behind such a
+    /// firewall, the isolated node sees every other member refuse and, as leader of its own view, would down them all
+    /// and run on alone (two clusters, two masters, instances run twice). Only one side of any split can hold a strict
+    /// majority, so only that side may down by refusal; anything else is left to the split brain resolver.
+    /// </summary>
+    private bool MajorityWithout(Address suspect)
+    {
+        var state = _cluster.State;
+        var members = state.Members.Where(m => m.Status is MemberStatus.Up or MemberStatus.WeaklyUp or MemberStatus.Leaving).ToList();
+        var unreachable = state.Unreachable.Select(m => m.Address).ToHashSet();
+        var reached = members.Count(m => !m.Address.Equals(suspect) && !unreachable.Contains(m.Address));
+        return reached * 2 > members.Count;
     }
 
     /// <summary>True when both probes were refused by the kernel (no listener), false on anything else.</summary>

@@ -94,7 +94,7 @@ public static class PbmDaemon
         bootstrap = bootstrap.ForTransport(config);
         var configuredName = config.GetString("pbm.node-name", "");
         var nodeName = configuredName.Length > 0 ? configuredName
-            : bootstrap.Clustered ? $"{Environment.MachineName}:{bootstrap.Port}" : Environment.MachineName;
+            : bootstrap.Clustered ? Pbm.Client.Specs.HostNames.Of(Environment.MachineName, bootstrap.Hostname, bootstrap.Port) : Environment.MachineName;
         config = bootstrap.ToConfig(nodeName).WithFallback(config);
         if (bootstrap.PlaintextRefused(config) is { } refusal)
         {

@@ -99,7 +99,7 @@ public static class PbmHostingExtensions
             var bootstrap = ClusterBootstrap.Resolve(DaemonRole.Worker, options?.Hostname, options?.Port, seeds);
             setup.Bootstrap = bootstrap;
             setup.ClusterOptionsGiven = given;
-            setup.NodeName = options?.NodeName ?? (bootstrap.Clustered ? $"{Environment.MachineName}:{bootstrap.Port}" : Environment.MachineName);
+            setup.NodeName = options?.NodeName ?? (bootstrap.Clustered ? Pbm.Client.Specs.HostNames.Of(Environment.MachineName, bootstrap.Hostname, bootstrap.Port) : Environment.MachineName);
             setup.Home = options?.Home ?? new PbmHome(Path.Combine(PbmHome.FromEnvironment().Root, "nodes", SafeName(setup.NodeName)));
         }
         var roles = new List<string>();

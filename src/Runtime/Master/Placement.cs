@@ -19,7 +19,7 @@ internal static class Placement
         IReadOnlySet<string> keep, IReadOnlyCollection<string> alive, IReadOnlyDictionary<string, int> load)
     {
         var result = current.Where(kv => kv.Key < spec.Instances && keep.Contains(kv.Value)).ToDictionary();
-        var allowed = alive.Where(h => spec.Hosts is not { Count: > 0 } pins || pins.Contains(h)).ToList();
+        var allowed = alive.Where(h => spec.Hosts is not { Count: > 0 } pins || pins.Any(pin => Pbm.Client.Specs.HostNames.Matches(pin, h))).ToList();
         var mine = allowed.ToDictionary(h => h, h => result.Count(kv => kv.Value == h));
         for (var i = 0; i < spec.Instances; i++)
         {

@@ -116,4 +116,39 @@ public sealed class ClusterTests
         }
         throw new InvalidOperationException("no node carries the master");
     }
+
+    /// <summary>
+    /// Two nodes on one machine, on two addresses but the same port (as in network namespaces, or containers sharing
+    /// a host name): two hosts, each with its own instances. They were both MACHINE:PORT, one host to the master.
+    /// </summary>
+    [Fact]
+    public async Task TwoNodesOnOneMachine_SamePortOnTwoAddresses_AreTwoHostsEachRunningAnInstance()
+    {
+        await using var cluster = await TestCluster.StartAsync(0);
+        var port = Ports.Free();
+        var (a, b) = (new Sandbox(), new Sandbox());
+        cluster.Workers.Add((a, port));
+        cluster.Workers.Add((b, port));
+        await Task.WhenAll(cluster.StartWorkerAsync(a, port, "127.0.0.2"), cluster.StartWorkerAsync(b, port, "127.0.0.3"));
+        var hosts = await Sandbox.EventuallyAsync(cluster.HostsAsync, h => h.Count == 2, "both nodes to register as hosts", TimeSpan.FromSeconds(40));
+        Assert.Equal([TestCluster.NodeName(port, "127.0.0.2"), TestCluster.NodeName(port, "127.0.0.3")], hosts.Select(h => h.Node).Order());
+
+        var start = await cluster.RemoteAsync("start", Repo.App("idle.js"), "--name", "twin", "-i", "2");
+        Assert.True(start.ExitCode == 0, start.ToString());
+        var instances = await Sandbox.EventuallyAsync(() => cluster.InstancesAsync("twin"), l => l.Count == 2 && l.All(i => i.Status == InstanceStatus.Online),
+            "twin online", TimeSpan.FromSeconds(30));
+        Assert.Equal(2, instances.Select(i => i.Host).Distinct().Count());
+        // Each runs where it says: a child of that node's daemon (the process with that node's PBM_HOME).
+        foreach (var (box, address) in new[] { (a, "127.0.0.2"), (b, "127.0.0.3") })
+        {
+            var mine = Assert.Single(instances, i => i.Host == TestCluster.NodeName(port, address));
+            Assert.NotEmpty(ProcessTable.Ancestors(mine.Pid!.Value).Intersect(ProcessTable.WithEnv("PBM_HOME", box.Home)));
+        }
+        // A pin by ADDRESS:PORT names one of the two.
+        var pinned = await cluster.RemoteAsync("start", Repo.App("idle.js"), "--name", "pinned", "-i", "2", "--hosts", $"127.0.0.3:{port}");
+        Assert.True(pinned.ExitCode == 0, pinned.ToString());
+        var onB = await Sandbox.EventuallyAsync(() => cluster.InstancesAsync("pinned"), l => l.Count == 2 && l.All(i => i.Status == InstanceStatus.Online),
+            "pinned online", TimeSpan.FromSeconds(30));
+        Assert.All(onB, i => Assert.Equal(TestCluster.NodeName(port, "127.0.0.3"), i.Host));
+    }
 }

@@ -35,7 +35,7 @@ public sealed class ClusterViewsTests
         await using var cluster = await TestCluster.StartAsync(2, ownAddresses: true);
         var (w1, w1Port) = cluster.Workers[0];
         var (_, w2Port) = cluster.Workers[1];
-        var w1Node = TestCluster.NodeName(w1Port);
+        var w1Node = cluster.NameOf(w1Port);
         var w1Address = cluster.AddressOf(w1Port);
         var w2Address = cluster.AddressOf(w2Port);
 
@@ -129,8 +129,8 @@ public sealed class ClusterViewsTests
         await using var cluster = await TestCluster.StartAsync(2);
         var (w1, w1Port) = cluster.Workers[0];
         var (w2, w2Port) = cluster.Workers[1];
-        var w1Node = TestCluster.NodeName(w1Port);
-        var w2Node = TestCluster.NodeName(w2Port);
+        var w1Node = cluster.NameOf(w1Port);
+        var w2Node = cluster.NameOf(w2Port);
         await w1.OkAsync("start", Repo.App("ticker.js"), "--name", "far", "--hosts", w2Node);
         await w1.OkAsync("start", Repo.App("ticker.js"), "--name", "near", "--hosts", w1Node);
         await Sandbox.EventuallyAsync(async () => (await cluster.InstancesAsync("far")).Concat(await cluster.InstancesAsync("near")).ToList(),

@@ -34,7 +34,11 @@ public sealed class TestCluster : IAsyncDisposable
     public List<(Sandbox Box, int Port)> Workers { get; } = [];
     public string Token => File.ReadAllText(Path.Combine(Lighthouse.Home, "token")).Trim();
 
-    public static string NodeName(int port) => $"{Environment.MachineName}:{port}";
+    /// <summary>The host name pbm gives a node at this address (MACHINE@ADDRESS:PORT).</summary>
+    public static string NodeName(int port, string address = "127.0.0.1") => Pbm.Client.Specs.HostNames.Of(Environment.MachineName, address, port);
+
+    /// <summary>The host name of one of this cluster's workers, at its own address if it has one.</summary>
+    public string NameOf(int workerPort) => NodeName(workerPort, AddressOf(workerPort));
 
     /// <summary>The address of a worker (its cluster address, its gateway's and its instances'); 127.0.0.1 unless own addresses were asked for.</summary>
     public string AddressOf(int workerPort) => _addresses.GetValueOrDefault(workerPort, "127.0.0.1");
@@ -49,6 +53,9 @@ public sealed class TestCluster : IAsyncDisposable
         try
         {
             cluster.StartLighthouse();
+            // The lighthouse writes its token once its API listens; with no workers to wait for, that is the readiness.
+            await Sandbox.EventuallyAsync(() => Task.FromResult(File.Exists(Path.Combine(cluster.Lighthouse.Home, "token"))), ok => ok,
+                "the lighthouse's API token", TimeSpan.FromSeconds(40));
             await Task.WhenAll(cluster.Workers.Select(w => cluster.StartWorkerAsync(w.Box, w.Port)));
             await Sandbox.EventuallyAsync(() => cluster.HostsAsync(), h => h.Count == workers, $"{workers} hosts to register", TimeSpan.FromSeconds(40));
             return cluster;
@@ -74,10 +81,11 @@ public sealed class TestCluster : IAsyncDisposable
         _lighthouses.Add(Process.Start(psi)!);
     }
 
-    public async Task StartWorkerAsync(Sandbox box, int port)
+    /// <param name="address">Its own loopback address (and its gateway's); by default the one this cluster gave the port, if any.</param>
+    public async Task StartWorkerAsync(Sandbox box, int port, string? address = null)
     {
         string[] args = ["daemon", "--seeds", $"127.0.0.1:{SeedPort}", "--cluster-port", port.ToString()];
-        if (_addresses.TryGetValue(port, out var address))
+        if (address is not null || _addresses.TryGetValue(port, out address))
         {
             args = [.. args, "--cluster-ip", address];
             box.Env["PBM__GATEWAY__BIND"] = address;

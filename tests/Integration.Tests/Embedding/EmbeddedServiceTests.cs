@@ -17,8 +17,8 @@ public sealed class EmbeddedServiceTests
         var seed = Ports.Free();
         var clusterPort = Ports.Free();
         var httpPort = Ports.Free();
-        var daemonNode = $"{Environment.MachineName}:{seed}";
-        var embeddedNode = $"{Environment.MachineName}:{clusterPort}";
+        var daemonNode = Cluster.TestCluster.NodeName(seed);
+        var embeddedNode = Cluster.TestCluster.NodeName(clusterPort);
         await box.OkAsync("daemon", "--seeds", $"127.0.0.1:{seed}", "--cluster-port", seed.ToString());
         await box.OkAsync("start", Repo.EmbeddedService, "--name", "embedded", "--hosts", daemonNode,
             "--env", $"PBM_SEEDS=127.0.0.1:{seed}", "--env", $"CLUSTER_PORT={clusterPort}", "--env", $"ASPNETCORE_URLS=http://127.0.0.1:{httpPort}");
@@ -35,7 +35,11 @@ public sealed class EmbeddedServiceTests
         Assert.Contains(embeddedNode, await box.OkAsync("list"));
 
         // Discovered from the node at connect time, with help, completion, and the prompt.
-        var palettes = JsonSerializer.Deserialize(await box.OkAsync("palettes", "--json"), PbmJsonContext.Default.ListPaletteInfo)!;
+        // A node's palettes reach the daemon by gossip after its host registers: under load that is later than
+        // `pbm hosts` listing it, so wait for them as a user would (run it again), within seconds.
+        var palettes = await Sandbox.EventuallyAsync(
+            async () => JsonSerializer.Deserialize(await box.OkAsync("palettes", "--json"), PbmJsonContext.Default.ListPaletteInfo)!,
+            l => l.Any(p => p.Palette.Name == "greeter" && p.Nodes.Contains(embeddedNode)), "the greeter palette of the embedded node", TimeSpan.FromSeconds(20));
         var greeter = Assert.Single(palettes, p => p.Palette.Name == "greeter");
         Assert.Equal([embeddedNode], greeter.Nodes);
         Assert.Equal($"Hello, Ann! (from {embeddedNode})\n", await box.OkAsync("greeter", "hello", "--name", "Ann"));

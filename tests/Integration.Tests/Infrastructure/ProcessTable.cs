@@ -31,6 +31,28 @@ internal static class ProcessTable
         }
     }
 
+    /// <summary>The parent pid of <paramref name="pid"/>, or 0 once it is gone.</summary>
+    public static int Parent(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>The chain of parents of <paramref name="pid"/>, nearest first, up to pid 1.</summary>
+    public static List<int> Ancestors(int pid)
+    {
+        var chain = new List<int>();
+        for (var p = Parent(pid); p > 1 && chain.Count < 64; p = Parent(p)) chain.Add(p);
+        return chain;
+    }
+
     /// <summary>Pids of live processes whose environment has NAME=VALUE.</summary>
     public static List<int> WithEnv(string name, string value)
     {

@@ -110,6 +110,30 @@ public sealed class ConsoleTests(Browser browser) : IAsyncLifetime
     }
 
     [BrowserFact]
+    public async Task CrashLoopingApp_CountsAsAProblem_WhileAHealthyOneDoesNot()
+    {
+        await using var node = await ConsoleNode.StartAsync();
+        await node.Box.OkAsync("start", ConsoleNode.Ticker, "--name", "ticker");
+        var page = await OpenAsync($"{node.Url}/?token={node.Token}");
+        await Expect(Cell(page, "ticker:0", "status")).ToHaveTextAsync("online");
+        await Expect(page.Locator("#sum-problems")).ToHaveTextAsync("0");
+
+        // Up 1.5 s, then a crash: online most of the time, but its restarts climb. That is a problem, not health.
+        await node.Box.OkAsync("start", Path.Combine(Repo.Root, "tests", "Web.Tests", "apps", "crasher.js"), "--name", "crasher");
+        await Sandbox.EventuallyAsync(() => node.InstancesAsync("crasher"), l => l.Single().Restarts >= 1, "crasher to crash and be restarted",
+            TimeSpan.FromSeconds(20));
+        await Expect(page.Locator("#sum-problems")).ToHaveTextAsync("1");
+        await Expect(page.Locator("#sum-problems-sub")).ToContainTextAsync("1 crash-looping");
+        await Expect(page.Locator("#sum-problems")).ToHaveAttributeAsync("data-tone", "bad");
+        await ShotAsync(page, "crash-looping");
+
+        // Stopped, it is no longer a problem.
+        await node.Box.OkAsync("delete", "crasher");
+        await Expect(page.Locator("#sum-problems")).ToHaveTextAsync("0");
+        NoScriptErrors();
+    }
+
+    [BrowserFact]
     public async Task ScaleToThree_ShowsThreeRows_AndDeleteAsksFirst()
     {
         await using var node = await ConsoleNode.StartAsync();

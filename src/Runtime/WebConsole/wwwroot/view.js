@@ -36,12 +36,12 @@ export class Dashboard {
       this.series.push(`mem:${i.id}`, i.memory, tick);
     }
     if (tick % 60 === 0) this.series.prune(tick);
-    this.summary(apps, members, hosts);
+    this.summary(apps, members, hosts, Date.parse(snap.at) || now);
     this.hosts(members, hosts);
     this.apps(apps, now);
   }
 
-  summary(apps, members, hosts) {
+  summary(apps, members, hosts, at) {
     const reachable = members.filter(m => m.reachable).length;
     text($('sum-hosts'), hosts.length);
     text($('sum-hosts-sub'), `${reachable}/${members.length} members reachable`);
@@ -54,12 +54,15 @@ export class Dashboard {
     text($('sum-instances'), `${online}/${desired}`);
     text($('sum-instances-sub'), `${instances.length} instances in all`);
     const errored = instances.filter(i => i.status === 'errored').length;
-    const waiting = instances.filter(i => ['waiting-restart', 'pending', 'launching'].includes(i.status)).length;
+    const looping = instances.filter(i => i.status !== 'errored' && crashLooping(i, at)).length;
+    const waiting = instances.filter(i => ['pending', 'launching'].includes(i.status) && !crashLooping(i, at)).length;
     const unreachable = members.length - reachable;
-    const problems = errored + unreachable + apps.filter(a => a.rollout?.state === 'halted').length;
+    const halted = apps.filter(a => a.rollout?.state === 'halted').length;
+    const problems = errored + looping + unreachable + halted;
     text($('sum-problems'), problems);
     $('sum-problems').dataset.tone = problems ? 'bad' : waiting ? 'warn' : 'ok';
-    text($('sum-problems-sub'), [errored && `${errored} errored`, unreachable && `${unreachable} unreachable`, waiting && `${waiting} starting`]
+    text($('sum-problems-sub'), [errored && `${errored} errored`, looping && `${looping} crash-looping`, unreachable && `${unreachable} unreachable`,
+      halted && `${halted} rollout${halted > 1 ? 's' : ''} halted`, waiting && `${waiting} starting`]
       .filter(Boolean).join(', ') || 'none');
   }
 
@@ -235,4 +238,15 @@ export class Dashboard {
     c.stop.hidden = inst.status === 'stopped';
     c.start.hidden = inst.status !== 'stopped';
   }
+}
+
+// An instance that is failing but not yet errored: waiting to be restarted after a crash, restarted before its
+// min uptime (unstable), or crashed within the last minute (not a stop pbm asked for). "Restarts climbing" is a
+// problem even while the instance is momentarily online between crashes.
+const REQUESTED = new Set(['SIGTERM', 'SIGINT']);
+function crashLooping(i, at) {
+  if (i.status === 'waiting-restart' || i.unstableRestarts > 0) return true;
+  const exit = i.lastExit;
+  if (!exit || i.restarts === 0 || exit.code === 0 || REQUESTED.has(exit.signal)) return false;
+  return at - Date.parse(exit.at) < 60_000;
 }
