@@ -25,11 +25,11 @@ namespace Pbm.Runtime.Control;
 internal static class ControlApi
 {
     /// <summary>Ends every wait of the API when the daemon begins to stop (set by <see cref="Map"/>).</summary>
-    private static CancellationToken _stopping;
+    internal static CancellationToken StoppingToken { get; private set; }
 
     public static void Map(IEndpointRouteBuilder api, DaemonInfo info)
     {
-        _stopping = api.ServiceProvider.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        StoppingToken = api.ServiceProvider.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         api.MapGet("/api/ping", async (ActorRegistry registry, PbmSettings settings) =>
         {
             var readiness = await AskOrNull<Readiness>(registry, GetReadiness.Instance, TimeSpan.FromSeconds(2));
@@ -206,8 +206,8 @@ internal static class ControlApi
             var left = deadline - DateTime.UtcNow;
             try
             {
-                var master = await registry.GetAsync<MasterKey>(_stopping);
-                answer = await master.Ask<object>(command, attempt is { } a && a < left ? a : left, _stopping);
+                var master = await registry.GetAsync<MasterKey>(StoppingToken);
+                answer = await master.Ask<object>(command, attempt is { } a && a < left ? a : left, StoppingToken);
                 break;
             }
             catch (AskTimeoutException) when (attempt is not null && deadline - DateTime.UtcNow > TimeSpan.FromMilliseconds(500))
@@ -218,9 +218,9 @@ internal static class ControlApi
             {
                 return Error($"the master did not answer within {wait.TotalSeconds:0} s (it may be moving to another node); pbm list shows what was done", 504);
             }
-            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            catch (OperationCanceledException) when (StoppingToken.IsCancellationRequested)
             {
-                return Stopping();
+                return StoppingAnswer();
             }
         }
         return Answer(answer);
@@ -240,15 +240,15 @@ internal static class ControlApi
     };
 
     /// <summary>The answer to a request still waiting when the daemon begins to stop.</summary>
-    internal static IResult Stopping() =>
+    internal static IResult StoppingAnswer() =>
         Error($"{ApiError.DaemonStopping}: this request was cut short (its work may be done in part; pbm list shows the state once a daemon runs)", 503);
 
     private static async Task<T?> AskOrNull<T>(ActorRegistry registry, object message, TimeSpan timeout) where T : class
     {
         try
         {
-            var master = await registry.GetAsync<MasterKey>(_stopping);
-            return await master.Ask<T>(message, timeout, _stopping);
+            var master = await registry.GetAsync<MasterKey>(StoppingToken);
+            return await master.Ask<T>(message, timeout, StoppingToken);
         }
         catch (Exception e) when (e is AskTimeoutException or OperationCanceledException)
         {

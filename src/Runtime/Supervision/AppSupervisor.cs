@@ -36,15 +36,14 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
     private readonly Dictionary<int, InstanceSlot> _slots = [];
     private readonly Dictionary<IActorRef, InstanceInfo> _disconnected = [];
     private readonly Random _random = new();
-    private readonly Dictionary<long, PendingOp> _ops = [];
-    private readonly Dictionary<long, (IActorRef Worker, long Op, Action? Then)> _requests = [];
     /// <summary>The new workers of a rollout's current batch, with their latest report.</summary>
     private readonly Dictionary<IActorRef, Candidate> _candidates = [];
     private AppSpec _spec;
     private RestartPolicy _policy;
     private IActorRef? _rollout;
     private bool _shuttingDown;
-    private long _lastId;
+    private int _rollouts;
+    private PendingOps? _pending;
 
     public AppSupervisor(AppSpec spec, PbmSettings settings, Logs.LogHub logs, Metrics.MetricsBoard metrics, PidRegistry pids, TreeTracking trees, string node, PbmGateway? gateway)
     {
@@ -62,8 +61,8 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
         Receive<StopInstances>(m =>
         {
             var op = NewOp(Sender);
-            foreach (var slot in Selected(m.Indices).Where(s => s.Worker is not null)) StopWorker(op, slot.Worker!, restart: false);
-            Await(op, []);
+            foreach (var slot in Selected(m.Indices).Where(s => s.Worker is not null)) Ops.Stop(op, slot.Worker!, restart: false);
+            Ops.Await(op, []);
         });
         Receive<StartInstances>(m => OnStart(m.Indices));
         Receive<RestartInstances>(m => OnRestart(m.Indices));
@@ -78,8 +77,12 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
             _slots.Values.OrderBy(s => s.Index).Select(Info).Concat(_disconnected.Values).ToList())));
         Receive<InstanceUpdated>(OnUpdated);
         Receive<MemoryExceeded>(OnMemoryExceeded);
-        Receive<WorkerStopped>(w => Confirmed(w.Request));
-        Receive<OpDeadline>(OnOpDeadline);
+        Receive<WorkerStopped>(w => Ops.Confirmed(w.Request));
+        Receive<PendingOps.Deadline>(m =>
+        {
+            if (Ops.Expire(m) is var late and > 0)
+                _log.Warning("{0}: {1} worker(s) did not confirm a stop within {2} s; going on", _spec.Name, late, StopTimeout.TotalSeconds);
+        });
         Receive<DisconnectInstance>(OnDisconnect);
         Receive<ResetInstances>(m =>
         {
@@ -113,6 +116,10 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
+    /// <summary>The operations waiting on workers (created on first use: Timers is set after the constructor).</summary>
+    private PendingOps Ops => _pending ??= new PendingOps(Timers,
+        index => _slots.TryGetValue(index, out var s) && s.Status == InstanceStatus.Launching, () => StopTimeout);
+
     public static Props Props(AppSpec spec, PbmSettings settings, Logs.LogHub logs, Metrics.MetricsBoard metrics, PidRegistry pids, TreeTracking trees, string node, PbmGateway? gateway = null) =>
         Akka.Actor.Props.Create(() => new AppSupervisor(spec, settings, logs, metrics, pids, trees, node, gateway));
 
@@ -135,9 +142,8 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
 
     protected override void PostStop()
     {
-        foreach (var op in _ops.Values.Where(o => o.ReplyTo is not null))
-            op.ReplyTo!.Tell(new HostFailed(_node, _spec.Name, $"{_spec.Name} was stopped on {_node} (removed, or its host is shutting down) before this finished"));
-        _ops.Clear();
+        foreach (var replyTo in _pending?.Abandon() ?? [])
+            replyTo.Tell(new HostFailed(_node, _spec.Name, $"{_spec.Name} was stopped on {_node} (removed, or its host is shutting down) before this finished"));
     }
 
     private Directive Decide(Exception failure)
@@ -186,7 +192,7 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
                 slot.Reason = decision.Reason;
                 _log.Info("{0}:{1} not restarted: {2}", _spec.Name, e.Index, decision.Reason);
                 slot.Record($"not restarted: {decision.Reason}", Keep);
-                SettleAll();
+                Ops.SettleAll();
                 return Directive.Stop;
             default:
                 slot.Status = InstanceStatus.Errored;
@@ -194,7 +200,7 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
                 slot.Reason = decision.Reason;
                 _log.Warning("{0}:{1} errored: {2}; last exit code {3}", _spec.Name, e.Index, decision.Reason, e.Exit.Code);
                 slot.Record($"errored: {decision.Reason}", Keep);
-                SettleAll();
+                Ops.SettleAll();
                 return Directive.Stop;
         }
     }
@@ -226,12 +232,12 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
         foreach (var slot in m.Running ? removed : removed.Concat(_slots.Values))
         {
             if (slot.Worker is not { } worker) continue;
-            StopWorker(op, worker, restart: false, then: removed.Contains(slot) ? () => worker.Tell(PoisonPill.Instance) : null);
+            Ops.Stop(op, worker, restart: false, then: removed.Contains(slot) ? () => worker.Tell(PoisonPill.Instance) : null);
         }
         if (!m.Running)
             foreach (var worker in _disconnected.Keys.ToList())
-                StopWorker(op, worker, restart: false, then: () => worker.Tell(PoisonPill.Instance));
-        Await(op, m.Running ? _slots.Values.Where(s => s.Status == InstanceStatus.Launching).Select(s => s.Index) : []);
+                Ops.Stop(op, worker, restart: false, then: () => worker.Tell(PoisonPill.Instance));
+        Ops.Await(op, m.Running ? _slots.Values.Where(s => s.Status == InstanceStatus.Launching).Select(s => s.Index) : []);
     }
 
     private void OnStart(IReadOnlyList<int>? indices)
@@ -250,7 +256,7 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
             else continue;
             launching.Add(slot.Index);
         }
-        Await(NewOp(Sender), launching);
+        Ops.Await(NewOp(Sender), launching);
     }
 
     private void OnRestart(IReadOnlyList<int>? indices)
@@ -266,10 +272,10 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
             all.Add(slot.Index);
             if (slot.Worker is not { } worker) Spawn(slot);
             // A worker runs the spec it was created with: after a spec change (restart --update-env) it is replaced.
-            else if (slot.Version != _spec.Version) StopWorker(op, worker, restart: false, then: () => Respawn(slot.Index, worker));
-            else StopWorker(op, worker, restart: true);
+            else if (slot.Version != _spec.Version) Ops.Stop(op, worker, restart: false, then: () => Respawn(slot.Index, worker));
+            else Ops.Stop(op, worker, restart: true);
         }
-        Await(op, all);
+        Ops.Await(op, all);
     }
 
     /// <summary>The old worker of a restarted instance has stopped: replace it with one of the current spec.</summary>
@@ -291,8 +297,8 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
             Context.Stop(Self);
         });
         foreach (var worker in _slots.Values.Where(s => s.Worker is not null).Select(s => s.Worker!).Concat(_disconnected.Keys).Concat(_candidates.Keys).ToList())
-            StopWorker(op, worker, restart: false);
-        Await(op, []);
+            Ops.Stop(op, worker, restart: false);
+        Ops.Await(op, []);
     }
 
     private void OnDisconnect(DisconnectInstance m)
@@ -307,7 +313,7 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
         old.Tell(WorkerProtocol.Disconnect.Instance);
         _log.Info("{0}:{1} pid {2} disconnected; starting a replacement", _spec.Name, m.Index, slot.Pid);
         Spawn(slot);
-        Await(NewOp(Sender), [slot.Index]);
+        Ops.Await(NewOp(Sender), [slot.Index]);
     }
 
     private void OnTerminated(IActorRef actor)
@@ -328,8 +334,8 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
         _disconnected.Remove(actor);
         if (_candidates.Remove(actor, out var candidate))
             _rollout?.Tell(new Rollout.CandidateFailed(candidate.Index, $"the new instance {_spec.Name}:{candidate.Index} stopped"));
-        foreach (var request in _requests.Where(r => Equals(r.Value.Worker, actor)).Select(r => r.Key).ToList()) Confirmed(request);
-        SettleAll();
+        Ops.Ended(actor);
+        Ops.SettleAll();
     }
 
     // ---- rolling reload: the Rollout child decides, this actor owns the workers ----
@@ -343,7 +349,7 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
         }
         var running = _slots.Values.Where(s => s.Worker is not null && s.Status is InstanceStatus.Online or InstanceStatus.Launching)
             .Select(s => s.Index).Order().ToList();
-        _rollout = Context.ActorOf(Rollout.Props(spec, running, parallel, _settings.PolicyFor(spec).MinUptime, Sender, _node), "rollout-" + ++_lastId);
+        _rollout = Context.ActorOf(Rollout.Props(spec, running, parallel, _settings.PolicyFor(spec).MinUptime, Sender, _node), "rollout-" + ++_rollouts);
         Context.Watch(_rollout);
     }
 
@@ -369,10 +375,10 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
             _candidates.Remove(worker);
             if (!_slots.TryGetValue(candidate.Index, out var slot))
             {
-                StopWorker(op, worker, restart: false, then: () => worker.Tell(PoisonPill.Instance));
+                Ops.Stop(op, worker, restart: false, then: () => worker.Tell(PoisonPill.Instance));
                 continue;
             }
-            if (slot.Worker is { } old) StopWorker(op, old, restart: false, then: () => old.Tell(PoisonPill.Instance));
+            if (slot.Worker is { } old) Ops.Stop(op, old, restart: false, then: () => old.Tell(PoisonPill.Instance));
             slot.Worker = worker;
             slot.WorkerId = candidate.WorkerId;
             if (candidate.Last is { } last)
@@ -387,7 +393,7 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
             slot.Reason = null;
             swapped++;
         }
-        Await(op, []);
+        Ops.Await(op, []);
     }
 
     /// <summary>A new worker of a rollout and its latest report, copied into its slot when it is swapped in.</summary>
@@ -399,67 +405,10 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
         public InstanceUpdated? Last { get; set; }
     }
 
-    // ---- operations waiting on workers ----
-
-    private PendingOp NewOp(IActorRef? replyTo, Action? complete = null)
-    {
-        var op = new PendingOp(++_lastId, replyTo, complete ?? (() => Done(replyTo!)));
-        _ops[op.Id] = op;
-        // A worker that never confirms (it cannot: kill-timeout and the tree's kill-wait bound a stop) must not hold the answer.
-        Timers.StartSingleTimer($"op-{op.Id}", new OpDeadline(op.Id), StopTimeout);
-        return op;
-    }
-
-    /// <summary>Asks a worker to stop (or restart) for <paramref name="op"/>; <paramref name="then"/> runs once it has.</summary>
-    private void StopWorker(PendingOp op, IActorRef worker, bool restart, Action? then = null)
-    {
-        var id = ++_lastId;
-        _requests[id] = (worker, op.Id, then);
-        op.Requests.Add(id);
-        worker.Tell(restart ? new WorkerProtocol.Restart(id) : new WorkerProtocol.Stop(id));
-    }
-
-    /// <summary>The op's requests are sent: it completes once they are confirmed and <paramref name="launching"/> left "launching".</summary>
-    private void Await(PendingOp op, IEnumerable<int> launching)
-    {
-        op.Launching = launching.ToHashSet();
-        Settle(op);
-    }
-
-    private void Confirmed(long request)
-    {
-        if (!_requests.Remove(request, out var r)) return;
-        r.Then?.Invoke();
-        if (!_ops.TryGetValue(r.Op, out var op)) return;
-        op.Requests.Remove(request);
-        Settle(op);
-    }
-
-    private void OnOpDeadline(OpDeadline m)
-    {
-        if (!_ops.TryGetValue(m.Op, out var op) || op.Requests.Count == 0) return;
-        _log.Warning("{0}: {1} worker(s) did not confirm a stop within {2} s; going on", _spec.Name, op.Requests.Count, StopTimeout.TotalSeconds);
-        foreach (var request in op.Requests.ToList()) Confirmed(request);
-    }
-
-    /// <summary>Completes the op once its requests are confirmed and its instances left "launching" (online, waiting, errored, or gone).</summary>
-    private void Settle(PendingOp op)
-    {
-        if (op.Requests.Count > 0) return;
-        op.Launching.RemoveWhere(index => !_slots.TryGetValue(index, out var s) || s.Status != InstanceStatus.Launching);
-        if (op.Launching.Count > 0 || !_ops.Remove(op.Id)) return;
-        Timers.Cancel($"op-{op.Id}");
-        op.Complete();
-    }
-
-    private void SettleAll()
-    {
-        foreach (var op in _ops.Values.ToList()) Settle(op);
-    }
+    /// <summary>An operation answered with HostDone (or <paramref name="complete"/>) once its workers did what it asked.</summary>
+    private PendingOp NewOp(IActorRef? replyTo, Action? complete = null) => Ops.New(replyTo, complete ?? (() => Done(replyTo!)));
 
     private void Done(IActorRef replyTo) => replyTo.Tell(new HostDone(_node, _spec.Name));
-
-    private sealed record OpDeadline(long Op);
 
     // ---- bookkeeping ----
 
@@ -516,37 +465,8 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
         slot.NextStartAt = u.NextStartAt;
         slot.PrivatePort = u.PrivatePort;
         slot.Version = u.Version;
-        SettleAll();
+        Ops.SettleAll();
     }
 
-    private InstanceInfo Info(InstanceSlot s)
-    {
-        var running = s.Status is InstanceStatus.Online or InstanceStatus.Stopping;
-        var tree = running ? _metrics.Tree(s.Pid) : null;
-        var logStats = _logs.PeekStats(_spec.Name, s.Index);
-        return new InstanceInfo
-        {
-            Id = $"{_spec.Name}:{s.Index}",
-            App = _spec.Name,
-            Index = s.Index,
-            PmId = _spec.InstanceIds is { } ids && ids.TryGetValue(s.Index, out var pmId) ? pmId : null,
-            Host = _node,
-            Status = s.Status,
-            Pid = s.Pid,
-            StartedAt = s.Status is InstanceStatus.Online or InstanceStatus.Stopping or InstanceStatus.Launching ? s.StartedAt : null,
-            Restarts = s.Restarts,
-            UnstableRestarts = s.Unstable,
-            LastExit = s.LastExit,
-            Reason = s.Reason,
-            NextStartAt = s.Status == InstanceStatus.WaitingRestart ? s.NextStartAt : null,
-            Version = s.Version,
-            PrivatePort = s.PrivatePort,
-            Cpu = tree is { } t ? Math.Round(t.Cpu, 1) : null,
-            Memory = tree?.Rss,
-            Processes = tree?.Processes,
-            LogDropped = logStats?.Dropped ?? 0,
-            LogError = logStats?.Error,
-            Events = s.Events.ToList(),
-        };
-    }
+    private InstanceInfo Info(InstanceSlot slot) => slot.Info(_spec, _node, _metrics, _logs);
 }

@@ -172,6 +172,12 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         });
         Receive<ReadyResult>(r => r.Pid == _child?.Pid, r =>
         {
+            if (r.Reason is not null && ReadyCheck == ReadyChecks.WaitReady)
+            {
+                // PM2's wait_ready counts an app that stays silent as ready once listen-timeout is over.
+                _log.Warning("{0}:{1} pid {2} {3}: counted as ready, as PM2's wait_ready does (--ready message requires it)", _spec.Name, _index, r.Pid, r.Reason);
+                r = r with { Reason = null };
+            }
             if (r.Reason is null)
             {
                 if (_gateway is not null && _privatePort is { } port)
@@ -335,20 +341,9 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
             // Launching until the app says it is ready (process.send('ready')), port or not. PM2's wait_ready counts
             // an app that stays silent as ready once listen-timeout is over (it then still runs: an exit fails it first).
             Report(InstanceStatus.Launching, child.Pid, child.StartedAt);
-            var lenient = ReadyCheck == ReadyChecks.WaitReady;
-            var app = $"{_spec.Name}:{_index}";
-            var log = _log;
             Readiness.WaitForMessageAsync(child.ReadyMessage, listenTimeout)
-                .ContinueWith(t =>
-                {
-                    var reason = t.IsCompletedSuccessfully ? t.Result : "readiness wait failed";
-                    if (reason is not null && lenient)
-                    {
-                        log.Warning("{0} pid {1} {2}: counted as ready, as PM2's wait_ready does (--ready message requires it)", app, pid, reason);
-                        reason = null;
-                    }
-                    self.Tell(new ReadyResult(pid, reason));
-                }, TaskContinuationOptions.ExecuteSynchronously);
+                .ContinueWith(t => self.Tell(new ReadyResult(pid, t.IsCompletedSuccessfully ? t.Result : "readiness wait failed")),
+                    TaskContinuationOptions.ExecuteSynchronously);
             return;
         }
         if (ReadyCheck is { } check && _privatePort is { } probePort)
