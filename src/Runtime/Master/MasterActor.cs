@@ -329,7 +329,9 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
         Converse(apps.SelectMany(a => _hosts.Keys.Select(h => (h, (object)new RemoveApp(a.Spec.Name)))), o =>
         {
             if (!o.Late) replyTo.Tell(new OperationResult($"stopped {apps.Count} apps", []));
-        }, b => replyTo.Tell(InProgress($"stopping {apps.Count} apps", b.Waiting)));
+        }, _ => replyTo.Tell(new OperationResult(
+            $"stopping {apps.Count} apps: not done after {_settings.CommandWait.TotalSeconds:0} s; the daemon exits once they are (each within its kill-timeout)", [])
+            { InProgress = true }));
     }
 
     /// <summary>Applies a change to the in-memory state and persists it; on a write failure undoes it and answers 500.</summary>

@@ -42,6 +42,7 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
     private RestartPolicy _policy;
     private IActorRef? _rollout;
     private bool _shuttingDown;
+    private readonly List<IActorRef> _shutdownWaiters = [];
     private int _rollouts;
     private PendingOps? _pending;
 
@@ -142,7 +143,7 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
 
     protected override void PostStop()
     {
-        foreach (var replyTo in _pending?.Abandon() ?? [])
+        foreach (var replyTo in (_pending?.Abandon() ?? []).Concat(_shutdownWaiters))
             replyTo.Tell(new HostFailed(_node, _spec.Name, $"{_spec.Name} was stopped on {_node} (removed, or its host is shutting down) before this finished"));
     }
 
@@ -287,13 +288,16 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
 
     private void OnShutdown()
     {
+        // Asked again while stopping (the daemon stops right after a `pbm kill`): answered with the first.
+        _shutdownWaiters.Add(Sender);
+        if (_shuttingDown) return;
         _shuttingDown = true;
         // Its end answers its requester (halted: the app was stopped); its new workers are stopped below.
         if (_rollout is { } rollout) Context.Stop(rollout);
-        var replyTo = Sender;
-        var op = NewOp(replyTo, () =>
+        var op = NewOp(null, () =>
         {
-            Done(replyTo);
+            foreach (var waiter in _shutdownWaiters) Done(waiter);
+            _shutdownWaiters.Clear();
             Context.Stop(Self);
         });
         foreach (var worker in _slots.Values.Where(s => s.Worker is not null).Select(s => s.Worker!).Concat(_disconnected.Keys).Concat(_candidates.Keys).ToList())

@@ -31,6 +31,8 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
     private readonly Metrics.MetricsBoard _metrics;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, IActorRef> _apps = [];
+    /// <summary>Supervisors of removed apps still stopping their instances: the daemon's shutdown waits for them too.</summary>
+    private readonly Dictionary<IActorRef, string> _removing = [];
     private readonly Dictionary<string, (IActorRef Actor, int Version)> _triggers = [];
     /// <summary>Who waits for each conversation with the supervisors (assignments, shutdown), and what to answer.</summary>
     private readonly Dictionary<long, (IActorRef ReplyTo, Func<Confirmations.Outcome, object> Answer)> _conversations = [];
@@ -102,6 +104,7 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
         Receive<ReloadApp>(OnReload);
         Receive<GetHostReport>(_ => OnHostReport());
         Receive<StopAllLocal>(_ => OnStopAll());
+        Receive<Terminated>(t => _removing.Remove(t.ActorRef));
         ReceiveConversations();
     }
 
@@ -122,6 +125,7 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
         Receive<ListInstances>(_ => Sender.Tell(new HostInstances(Node, [], _metrics.Host)));
         Receive<GetHostReport>(_ => OnHostReport());
         Receive<StopAllLocal>(_ => Sender.Tell(Done.Instance));
+        Receive<Terminated>(t => _removing.Remove(t.ActorRef));
         ReceiveConversations();
     }
 
@@ -153,7 +157,7 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
         foreach (var (name, supervisor) in _apps.Where(a => !wanted.Contains(a.Key)).ToList())
         {
             _log.Info("{0} is no longer assigned to this host; stopping it", name);
-            _apps.Remove(name);
+            Removing(name, supervisor);
             StopTriggers(name);
             _gateway?.RemoveRouteAsync(name);
             sends.Add(new Confirmations.Send($"app {name}", supervisor, SupervisorProtocol.Shutdown.Instance, Node, name));
@@ -269,11 +273,12 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
 
     private void OnRemove(RemoveApp m)
     {
-        if (!_apps.Remove(m.App, out var supervisor))
+        if (!_apps.TryGetValue(m.App, out var supervisor))
         {
             Sender.Tell(new HostDone(Node, m.App));
             return;
         }
+        Removing(m.App, supervisor);
         StopTriggers(m.App);
         supervisor.Forward(SupervisorProtocol.Shutdown.Instance);
         _gateway?.RemoveRouteAsync(m.App);
@@ -298,14 +303,24 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
         supervisor.Forward(message);
     }
 
+    private void Removing(string app, IActorRef supervisor)
+    {
+        _apps.Remove(app);
+        _removing[supervisor] = app;
+        Context.Watch(supervisor);
+    }
+
     /// <summary>
     /// Daemon shutdown: every app's supervisor stops its instances gracefully (each bounded by its kill-timeout)
-    /// and then itself; answered once all did. Desired state is kept.
+    /// and then itself; answered once all did, those of apps just removed (`pbm kill`) included. Desired state is kept.
     /// </summary>
     private void OnStopAll()
     {
         foreach (var app in _triggers.Keys.ToList()) StopTriggers(app);
-        var sends = _apps.Select(a => new Confirmations.Send($"app {a.Key}", a.Value, SupervisorProtocol.Shutdown.Instance, Node, a.Key)).ToList();
+        var sends = _apps.Select(a => new Confirmations.Send($"app {a.Key}", a.Value, SupervisorProtocol.Shutdown.Instance, Node, a.Key))
+            // A removed app's supervisor is already stopping: asked again, it answers once its stop is over.
+            .Concat(_removing.Select(r => new Confirmations.Send($"app {r.Value}", r.Key, SupervisorProtocol.Shutdown.Instance, Node, r.Value)))
+            .ToList();
         _apps.Clear();
         Become(ShuttingDown);
         Converse(sends, Sender, o =>

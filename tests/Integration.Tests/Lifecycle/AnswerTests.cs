@@ -77,6 +77,26 @@ public sealed class AnswerTests
     }
 
     [Fact]
+    public async Task Kill_OfAnAppSlowerToStopThanTheCommandWait_StillStopsItGracefully()
+    {
+        await using var box = new Sandbox();
+        Directory.CreateDirectory(box.Home);
+        await File.WriteAllTextAsync(Path.Combine(box.Home, "pbm.hocon"), "pbm.api.command-wait = 1s\n");
+        var stopped = Path.Combine(box.Work, "stopped");
+        await box.OkAsync("start", Repo.App("slowstop.js"), "--env", "STOP_MS=2500", "--env", $"STOPPED_FILE={stopped}", "--kill-timeout", "5s");
+        var daemon = Sandbox.DaemonPid(box.Home);
+
+        var watch = Stopwatch.StartNew();
+        var kill = await box.RunAsync(TimeSpan.FromSeconds(60), "kill");
+        Assert.True(kill.ExitCode == 0, kill.ToString());
+        // The master answered "in progress" after 1 s; the daemon still let the app finish its stop before it exited.
+        Assert.Contains("stopping 1 apps: not done after 1 s", kill.Stdout);
+        Assert.False(ProcessTable.Alive(daemon), "the daemon survived pbm kill");
+        Assert.True(File.Exists(stopped), "the app was killed before the end of its graceful stop");
+        Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(2.5), TimeSpan.FromSeconds(5 + 5));
+    }
+
+    [Fact]
     public async Task Sigterm_WithADeployPending_StopsTheDaemonWithinTheKillTimeout()
     {
         await using var box = new Sandbox();
