@@ -243,14 +243,15 @@ internal static class ControlApi
     internal static IResult StoppingAnswer() =>
         Error($"{ApiError.DaemonStopping}: this request was cut short (its work may be done in part; pbm list shows the state once a daemon runs)", 503);
 
+    /// <summary>For ping: a short wait, not cut by the daemon's stop (a ping then still answers while the master runs).</summary>
     private static async Task<T?> AskOrNull<T>(ActorRegistry registry, object message, TimeSpan timeout) where T : class
     {
         try
         {
-            var master = await registry.GetAsync<MasterKey>(StoppingToken);
-            return await master.Ask<T>(message, timeout, StoppingToken);
+            var master = await registry.GetAsync<MasterKey>();
+            return await master.Ask<T>(message, timeout);
         }
-        catch (Exception e) when (e is AskTimeoutException or OperationCanceledException)
+        catch (AskTimeoutException)
         {
             return null;
         }
