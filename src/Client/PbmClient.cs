@@ -106,14 +106,47 @@ public sealed class PbmClient : IDisposable
     public Task<OperationResult> ScaleAsync(string app, string count, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Post, $"api/apps/{Uri.EscapeDataString(app)}/scale", Body(new ScaleRequest(count), Json.ScaleRequest), Json.OperationResult, ct);
 
-    public Task<OperationResult> ReloadAsync(string app, int parallel = 1, CancellationToken ct = default) =>
-        SendAsync(HttpMethod.Post, $"api/apps/{Uri.EscapeDataString(app)}/reload", Body(new ReloadRequest(parallel), Json.ReloadRequest), Json.OperationResult, ct);
+    /// <summary>A rolling reload; returns when it is done (see <see cref="FollowRolloutAsync"/>).</summary>
+    public async Task<OperationResult> ReloadAsync(string app, int parallel = 1, CancellationToken ct = default) =>
+        await FollowRolloutAsync(app, await SendAsync(HttpMethod.Post, $"api/apps/{Uri.EscapeDataString(app)}/reload",
+            Body(new ReloadRequest(parallel), Json.ReloadRequest), Json.OperationResult, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
 
-    public Task<OperationResult> RollbackAsync(string app, int parallel = 1, CancellationToken ct = default) =>
-        SendAsync(HttpMethod.Post, $"api/apps/{Uri.EscapeDataString(app)}/rollback", Body(new ReloadRequest(parallel), Json.ReloadRequest), Json.OperationResult, ct);
+    public async Task<OperationResult> RollbackAsync(string app, int parallel = 1, CancellationToken ct = default) =>
+        await FollowRolloutAsync(app, await SendAsync(HttpMethod.Post, $"api/apps/{Uri.EscapeDataString(app)}/rollback",
+            Body(new ReloadRequest(parallel), Json.ReloadRequest), Json.OperationResult, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
 
-    public Task<OperationResult> DeployAsync(string app, AppSpec spec, int parallel = 1, CancellationToken ct = default) =>
-        SendAsync(HttpMethod.Post, $"api/apps/{Uri.EscapeDataString(app)}/deploy", Body(new DeployRequest(spec, parallel), Json.DeployRequest), Json.OperationResult, ct);
+    public async Task<OperationResult> DeployAsync(string app, AppSpec spec, int parallel = 1, CancellationToken ct = default) =>
+        await FollowRolloutAsync(app, await SendAsync(HttpMethod.Post, $"api/apps/{Uri.EscapeDataString(app)}/deploy",
+            Body(new DeployRequest(spec, parallel), Json.DeployRequest), Json.OperationResult, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+
+    /// <summary>How often a rollout still running is looked at.</summary>
+    private static readonly TimeSpan RolloutPoll = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// A rollout the daemon answered "in progress" (it took longer than its command-wait) is followed here, through
+    /// `show`, until it is done (its answer then) or halted (a failure, as the daemon would have answered it). Should
+    /// its state be gone (the master moved to another node), the in-progress answer is the result.
+    /// </summary>
+    private async Task<OperationResult> FollowRolloutAsync(string app, OperationResult answer, CancellationToken ct)
+    {
+        if (!answer.InProgress) return answer;
+        while (true)
+        {
+            await Task.Delay(RolloutPoll, ct).ConfigureAwait(false);
+            var shown = await ShowAsync(app, ct).ConfigureAwait(false);
+            switch (shown.Rollout)
+            {
+                case null:
+                    return answer;
+                case { State: "running" }:
+                    continue;
+                case { State: "halted" } halted:
+                    throw new PbmException(halted.Message ?? $"the {halted.Kind} of {app} halted: {halted.Reason}", 1, 500);
+                case var done:
+                    return new OperationResult(done.Message ?? $"{done.Kind} of {app} done", shown.Instances);
+            }
+        }
+    }
 
     /// <summary>Zeroes instances' restart counters (PM2's reset).</summary>
     public Task<OperationResult> ResetAsync(string target, CancellationToken ct = default) =>

@@ -1,10 +1,24 @@
 namespace Pbm.Client.Contracts;
 
 /// <summary>Every failure of the control API: one line a person can act on.</summary>
-public sealed record ApiError(string Error);
+public sealed record ApiError(string Error)
+{
+    /// <summary>
+    /// How the error of a request cut short by the daemon's stop begins (HTTP 503, as for a daemon still starting,
+    /// but not to be retried: the daemon is going away).
+    /// </summary>
+    public const string DaemonStopping = "the daemon is stopping";
+}
 
 /// <summary>What a command did, and the instances it touched afterwards.</summary>
-public sealed record OperationResult(string Message, IReadOnlyList<InstanceInfo> Instances);
+public sealed record OperationResult(string Message, IReadOnlyList<InstanceInfo> Instances)
+{
+    /// <summary>
+    /// The command was not finished within pbm.api.command-wait and goes on (HTTP 202); <see cref="Message"/> says
+    /// where to follow it. A rollout's client follows it itself (see PbmClient.ReloadAsync).
+    /// </summary>
+    public bool InProgress { get; init; }
+}
 
 /// <summary>Answer of GET /api/ping.</summary>
 public sealed record PingResult

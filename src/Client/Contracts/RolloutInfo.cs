@@ -8,4 +8,8 @@ namespace Pbm.Client.Contracts;
 /// <param name="Replaced">Instances replaced so far.</param>
 /// <param name="Total">Instances to replace.</param>
 /// <param name="Reason">Why it halted.</param>
-public sealed record RolloutInfo(string Kind, string State, int FromVersion, int ToVersion, int Replaced, int Total, string? Reason, DateTimeOffset At);
+public sealed record RolloutInfo(string Kind, string State, int FromVersion, int ToVersion, int Replaced, int Total, string? Reason, DateTimeOffset At)
+{
+    /// <summary>Once done or halted: the line its command answers (the client shows it after following a long rollout).</summary>
+    public string? Message { get; init; }
+}

@@ -43,8 +43,9 @@ internal sealed class Context(ParsedArgs args)
             await EnsureDaemonAsync();
             return await call(Client);
         }
-        catch (PbmException e) when (e.StatusCode == 503 && Endpoint.IsLocal)
+        catch (PbmException e) when (e.StatusCode == 503 && Endpoint.IsLocal && !e.Message.StartsWith(ApiError.DaemonStopping, StringComparison.Ordinal))
         {
+            // Still starting: wait for it (a daemon that is stopping is not waited for, nor started again).
             await DaemonLauncher.WaitForPingAsync(Client, Home, TimeSpan.FromSeconds(30));
             return await call(Client);
         }

@@ -9,6 +9,14 @@ public sealed record PbmSettings
     public required string NodeName { get; init; }
     public required string? ApiTcp { get; init; }
     public required TimeSpan AskTimeout { get; init; }
+    /// <summary>How long a command waits for the hosts before it is answered "in progress" (pbm.api.command-wait). Default: 20 s.</summary>
+    public TimeSpan CommandWait { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// How long a read (pbm list, show, hosts) waits for a host: ask-timeout, at most 5 s, because a list must answer
+    /// while a host is dying; a host that says nothing by then is shown as unknown.
+    /// </summary>
+    public TimeSpan ListWait => AskTimeout < TimeSpan.FromSeconds(5) ? AskTimeout : TimeSpan.FromSeconds(5);
     public required TimeSpan MinUptime { get; init; }
     public required int MaxRestarts { get; init; }
     public required TimeSpan BackoffMin { get; init; }
@@ -73,6 +81,7 @@ public sealed record PbmSettings
             NodeName = c.GetString("node-name", "") is { Length: > 0 } n ? n : Environment.MachineName,
             ApiTcp = c.GetString("api.tcp", "") is { Length: > 0 } t ? t : null,
             AskTimeout = c.GetTimeSpan("api.ask-timeout"),
+            CommandWait = c.GetTimeSpan("api.command-wait", TimeSpan.FromSeconds(20)),
             MinUptime = c.GetTimeSpan("restart.min-uptime"),
             MaxRestarts = c.GetInt("restart.max-restarts"),
             BackoffMin = c.GetTimeSpan("restart.backoff-min"),
@@ -114,6 +123,8 @@ public sealed record PbmSettings
         if (settings.EventsKept < 0) throw new ConfigurationException("pbm.logs.events must be 0 or more");
         if (settings.MetricsInterval < TimeSpan.FromMilliseconds(100)) throw new ConfigurationException("pbm.metrics.interval must be at least 100ms");
         if (settings.WatchDebounce < TimeSpan.Zero) throw new ConfigurationException("pbm.watch.debounce must be 0 or more");
+        if (settings.AskTimeout <= TimeSpan.Zero || settings.CommandWait <= TimeSpan.Zero)
+            throw new ConfigurationException("pbm.api.ask-timeout and command-wait must be > 0");
         if (settings.EventsInterval < TimeSpan.FromMilliseconds(50)) throw new ConfigurationException("pbm.api.events-interval must be at least 50ms");
         if (settings.PaletteGatherTimeout <= TimeSpan.Zero || settings.PaletteCommandTimeout <= TimeSpan.Zero)
             throw new ConfigurationException("pbm.palettes.gather-timeout and command-timeout must be > 0");

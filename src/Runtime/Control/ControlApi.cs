@@ -18,12 +18,18 @@ namespace Pbm.Runtime.Control;
 
 /// <summary>
 /// The control API (HTTP + JSON) every client uses: the pbm CLI, the web console, scripts. Each endpoint is
-/// one Ask to the master singleton (through its proxy), so any node answers for the whole cluster.
+/// one Ask to the master singleton (through its proxy), so any node answers for the whole cluster. Every request
+/// is answered in seconds: a read within ask-timeout, a command within command-wait (202 "in progress" when the
+/// hosts are still at it), and at once, 503, when the daemon begins to stop, so no request holds up its stop.
 /// </summary>
 internal static class ControlApi
 {
+    /// <summary>Ends every wait of the API when the daemon begins to stop (set by <see cref="Map"/>).</summary>
+    internal static CancellationToken StoppingToken { get; private set; }
+
     public static void Map(IEndpointRouteBuilder api, DaemonInfo info)
     {
+        StoppingToken = api.ServiceProvider.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         api.MapGet("/api/ping", async (ActorRegistry registry, PbmSettings settings) =>
         {
             var readiness = await AskOrNull<Readiness>(registry, GetReadiness.Instance, TimeSpan.FromSeconds(2));
@@ -59,7 +65,7 @@ internal static class ControlApi
             var body = await ReadAsync(request, PbmJsonContext.Default.RestartRequest);
             if (body?.Spec is not { } spec) return await Send(r, s, new Restart(target));
             if (Validate(spec with { Name = target }) is { } problem) return Error(problem, 400);
-            return await Send(r, s, new Restart(target, spec with { Name = target }), TimeSpan.FromMinutes(10));
+            return await Send(r, s, new Restart(target, spec with { Name = target }));
         });
         api.MapDelete("/api/apps/{target}", (string target, ActorRegistry r, PbmSettings s) => Send(r, s, new Delete(target)));
         api.MapPost("/api/apps/{target}/scale", async (string target, HttpRequest request, ActorRegistry r, PbmSettings s) =>
@@ -70,19 +76,19 @@ internal static class ControlApi
         api.MapPost("/api/apps/{target}/reload", async (string target, HttpRequest request, ActorRegistry r, PbmSettings s) =>
         {
             var body = await ReadAsync(request, PbmJsonContext.Default.ReloadRequest);
-            return await Send(r, s, new Reload(target, Math.Max(1, body?.Parallel ?? 1)), TimeSpan.FromHours(1));
+            return await Send(r, s, new Reload(target, Math.Max(1, body?.Parallel ?? 1)));
         });
         api.MapPost("/api/apps/{target}/rollback", async (string target, HttpRequest request, ActorRegistry r, PbmSettings s) =>
         {
             var body = await ReadAsync(request, PbmJsonContext.Default.ReloadRequest);
-            return await Send(r, s, new Rollback(target, Math.Max(1, body?.Parallel ?? 1)), TimeSpan.FromHours(1));
+            return await Send(r, s, new Rollback(target, Math.Max(1, body?.Parallel ?? 1)));
         });
         api.MapPost("/api/apps/{target}/deploy", async (string target, HttpRequest request, ActorRegistry r, PbmSettings s) =>
         {
             var body = await ReadAsync(request, PbmJsonContext.Default.DeployRequest);
             if (body?.Spec is null) return Error("missing the new version's spec", 400);
             if (Validate(body.Spec with { Name = target }) is { } problem) return Error(problem, 400);
-            return await Send(r, s, new Messages.MasterProtocol.Deploy(body.Spec with { Name = target }, Math.Max(1, body.Parallel)), TimeSpan.FromHours(1));
+            return await Send(r, s, new Messages.MasterProtocol.Deploy(body.Spec with { Name = target }, Math.Max(1, body.Parallel)));
         });
         api.MapPost("/api/apps/{target}/reset", (string target, ActorRegistry r, PbmSettings s) => Send(r, s, new ResetCounters(target)));
         api.MapPost("/api/apps/{target}/signal", async (string target, HttpRequest request, ActorRegistry r, PbmSettings s) =>
@@ -97,12 +103,12 @@ internal static class ControlApi
         api.MapPost("/api/save", async (HttpRequest request, ActorRegistry r, PbmSettings s) =>
         {
             var body = await ReadAsync(request, PbmJsonContext.Default.DumpRequest);
-            return await Send(r, s, new Save(info.Home.DumpFile(body?.Name)));
+            return DumpPath(info, body?.Name, out var path) is { } problem ? problem : await Send(r, s, new Save(path));
         });
         api.MapPost("/api/resurrect", async (HttpRequest request, ActorRegistry r, PbmSettings s) =>
         {
             var body = await ReadAsync(request, PbmJsonContext.Default.DumpRequest);
-            return await Send(r, s, new Resurrect(info.Home.DumpFile(body?.Name)), TimeSpan.FromMinutes(5));
+            return DumpPath(info, body?.Name, out var path) is { } problem ? problem : await Send(r, s, new Resurrect(path));
         });
         LogsApi.Map(api);
         EnvApi.Map(api);
@@ -110,10 +116,11 @@ internal static class ControlApi
         api.MapPost("/api/kill", async (ActorSystem system, ActorRegistry r, PbmSettings s, IHostApplicationLifetime lifetime, HttpContext context) =>
         {
             // A node that is not (or no longer) a member has no master to ask and runs no instances: it just stops
-            // (asking would wait out the 5 min below; a node that could not join hung `pbm kill` that long).
+            // (asking would wait out the command's wait; a node that could not join hung `pbm kill` that long).
+            // Apps still stopping when the master answers are stopped by the daemon's own shutdown (StopAllLocal).
             var member = Akka.Cluster.Cluster.Get(system).SelfMember.Status is Akka.Cluster.MemberStatus.Up or Akka.Cluster.MemberStatus.WeaklyUp;
             var result = member
-                ? await Send(r, s, KillAll.Instance, TimeSpan.FromMinutes(5))
+                ? await Send(r, s, KillAll.Instance)
                 : Results.Json(new OperationResult("daemon stopped (it was not a member of the cluster: no apps to stop)", []), PbmJsonContext.Default.OperationResult);
             context.Response.OnCompleted(() =>
             {
@@ -165,18 +172,42 @@ internal static class ControlApi
     /// </summary>
     private static readonly TimeSpan ReadAttempt = TimeSpan.FromSeconds(6);
 
+    /// <summary>
+    /// How long a command's requester waits for the master: the master answers by command-wait (in progress, if need
+    /// be), then lists the instances (a few seconds); more means the master is gone (moving to another node).
+    /// </summary>
+    internal static TimeSpan CommandTimeout(PbmSettings settings) => settings.CommandWait + settings.ListWait + TimeSpan.FromSeconds(3);
+
+    /// <summary>The dump file a save or resurrect names; an error when the name cannot be a path at all.</summary>
+    private static IResult? DumpPath(DaemonInfo info, string? name, out string path)
+    {
+        path = "";
+        if (name?.Contains('\0') == true) return Error("a dump name or path cannot contain a NUL character", 400);
+        try
+        {
+            path = info.Home.DumpFile(name);
+            return null;
+        }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            return Error($"invalid dump name or path '{name}': {e.Message}", 400);
+        }
+    }
+
+    /// <param name="timeout">How long to wait for the master's answer; a command's by default (<see cref="CommandTimeout"/>).</param>
     /// <param name="attempt">For reads only (they may be repeated): the time of one try, asked again until <paramref name="timeout"/>.</param>
     internal static async Task<IResult> Send(ActorRegistry registry, PbmSettings settings, ICommand command, TimeSpan? timeout = null, TimeSpan? attempt = null)
     {
         object answer;
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromMinutes(5));
+        var wait = timeout ?? CommandTimeout(settings);
+        var deadline = DateTime.UtcNow + wait;
         while (true)
         {
             var left = deadline - DateTime.UtcNow;
             try
             {
-                var master = await registry.GetAsync<MasterKey>();
-                answer = await master.Ask<object>(command, attempt is { } a && a < left ? a : left);
+                var master = await registry.GetAsync<MasterKey>(StoppingToken);
+                answer = await master.Ask<object>(command, attempt is { } a && a < left ? a : left, StoppingToken);
                 break;
             }
             catch (AskTimeoutException) when (attempt is not null && deadline - DateTime.UtcNow > TimeSpan.FromMilliseconds(500))
@@ -185,21 +216,34 @@ internal static class ControlApi
             }
             catch (AskTimeoutException)
             {
-                return Error("the master did not answer in time", 504);
+                return Error($"the master did not answer within {wait.TotalSeconds:0} s (it may be moving to another node); pbm list shows what was done", 504);
+            }
+            catch (OperationCanceledException) when (StoppingToken.IsCancellationRequested)
+            {
+                return StoppingAnswer();
             }
         }
-        return answer switch
-        {
-            Failed f => Error(f.Error, f.Status),
-            ListResult l => Json(l, PbmJsonContext.Default.ListResult),
-            AppInfo a => Json(a, PbmJsonContext.Default.AppInfo),
-            OperationResult o => Json(o, PbmJsonContext.Default.OperationResult),
-            DumpResult d => Json(d, PbmJsonContext.Default.DumpResult),
-            Status.Failure sf => Error(sf.Cause.Message, 500),
-            _ => Error($"unexpected answer {answer.GetType().Name}", 500),
-        };
+        return Answer(answer);
     }
 
+    /// <summary>The HTTP answer to a master's answer: a command still in progress is 202.</summary>
+    internal static IResult Answer(object answer) => answer switch
+    {
+        Failed f => Error(f.Error, f.Status),
+        ListResult l => Json(l, PbmJsonContext.Default.ListResult),
+        AppInfo a => Json(a, PbmJsonContext.Default.AppInfo),
+        OperationResult { InProgress: true } o => Results.Json(o, PbmJsonContext.Default.OperationResult, statusCode: StatusCodes.Status202Accepted),
+        OperationResult o => Json(o, PbmJsonContext.Default.OperationResult),
+        DumpResult d => Json(d, PbmJsonContext.Default.DumpResult),
+        Status.Failure sf => Error(sf.Cause.Message, 500),
+        _ => Error($"unexpected answer {answer.GetType().Name}", 500),
+    };
+
+    /// <summary>The answer to a request still waiting when the daemon begins to stop.</summary>
+    internal static IResult StoppingAnswer() =>
+        Error($"{ApiError.DaemonStopping}: this request was cut short (its work may be done in part; pbm list shows the state once a daemon runs)", 503);
+
+    /// <summary>For ping: a short wait, not cut by the daemon's stop (a ping then still answers while the master runs).</summary>
     private static async Task<T?> AskOrNull<T>(ActorRegistry registry, object message, TimeSpan timeout) where T : class
     {
         try

@@ -38,7 +38,7 @@ internal static class LogsApi
             var follow = q["follow"].FirstOrDefault() is "true" or "1";
             var target = q["target"].FirstOrDefault();
 
-            var (instances, app, index, error) = await ResolveAsync(registry, target);
+            var (instances, app, index, error) = await ResolveAsync(registry, settings, target);
             if (error is not null) return error;
 
             var streams = stream is null ? new[] { "out", "err" } : [stream];
@@ -115,7 +115,7 @@ internal static class LogsApi
         api.MapPost("/api/logs/flush", async (HttpContext context, ActorRegistry registry, LogHub hub, ActorSystem system, PbmSettings settings) =>
         {
             var target = context.Request.Query["target"].FirstOrDefault();
-            var (_, app, index, error) = await ResolveAsync(registry, target);
+            var (_, app, index, error) = await ResolveAsync(registry, settings, target);
             if (error is not null) return error;
             var files = Clustered(system) ? await FlushEverywhereAsync(system, app, index, TailTimeout(settings)) : hub.Flush(app, index);
             var what = target is null or "all" ? "every app" : target;
@@ -125,7 +125,7 @@ internal static class LogsApi
 
     /// <summary>The instances a target names (every app's when null or "all"), through the master, which knows the apps.</summary>
     private static async Task<(List<(string App, int Index)> Instances, string? App, int? Index, IResult? Error)> ResolveAsync(
-        ActorRegistry registry, string? target)
+        ActorRegistry registry, PbmSettings settings, string? target)
     {
         object answer;
         Target parsed = default;
@@ -135,8 +135,8 @@ internal static class LogsApi
         {
             var master = await registry.GetAsync<MasterKey>();
             answer = target is null or "all"
-                ? await master.Ask<object>(GetApps.Instance, TimeSpan.FromSeconds(30))
-                : await master.Ask<object>(new GetApp(target), TimeSpan.FromSeconds(30));
+                ? await master.Ask<object>(GetApps.Instance, settings.AskTimeout)
+                : await master.Ask<object>(new GetApp(target), settings.AskTimeout);
         }
         catch (AskTimeoutException)
         {

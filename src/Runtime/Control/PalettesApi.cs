@@ -24,12 +24,16 @@ internal static class PalettesApi
             var directory = await registry.GetAsync<PaletteDirectoryKey>();
             try
             {
-                var all = await directory.Ask<AllPalettes>(ListAll.Instance, settings.PaletteGatherTimeout + TimeSpan.FromSeconds(2));
+                var all = await directory.Ask<AllPalettes>(ListAll.Instance, settings.PaletteGatherTimeout + TimeSpan.FromSeconds(2), ControlApi.StoppingToken);
                 return Results.Json(all.Palettes.ToList(), PbmJsonContext.Default.ListPaletteInfo);
             }
             catch (AskTimeoutException)
             {
                 return ControlApi.Error("the palette directory did not answer in time", 504);
+            }
+            catch (OperationCanceledException)
+            {
+                return ControlApi.StoppingAnswer();
             }
         });
         api.MapPost("/api/palettes/{palette}/{command}", async (string palette, string command, HttpRequest request, ActorRegistry registry, PbmSettings settings) =>
@@ -51,11 +55,15 @@ internal static class PalettesApi
             Executed done;
             try
             {
-                done = await directory.Ask<Executed>(new Execute(palette, command, body?.Arguments ?? new Dictionary<string, string>()), timeout);
+                done = await directory.Ask<Executed>(new Execute(palette, command, body?.Arguments ?? new Dictionary<string, string>()), timeout, ControlApi.StoppingToken);
             }
             catch (AskTimeoutException)
             {
                 return ControlApi.Error($"{palette} {command}: no answer within {timeout.TotalSeconds:0} s", 504);
+            }
+            catch (OperationCanceledException)
+            {
+                return ControlApi.StoppingAnswer();
             }
             return done.Status == 200
                 ? Results.Json(new PaletteResult(done.Output, done.Success, done.Node), PbmJsonContext.Default.PaletteResult)

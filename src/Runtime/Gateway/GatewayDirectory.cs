@@ -39,16 +39,19 @@ internal sealed class GatewayDirectory : ReceiveActor, IWithTimers
     private readonly Dictionary<UniqueAddress, long> _acked = [];
     private readonly List<(long Seq, TaskCompletionSource Done)> _waiters = [];
     private readonly Action _onLocalChange;
+    private readonly Func<IReadOnlyCollection<RouteSpec>, Task> _setRoutes;
     private long _seq = DateTime.UtcNow.Ticks;
     private bool _publishPending;
     private bool _routesBusy;
     private bool _routesDirty;
     private List<RouteSpec> _routesApplied = [];
 
-    public GatewayDirectory(PbmGateway gateway, string node)
+    /// <param name="setRoutes">How the other hosts' routes are opened: the gateway's own (tests give one that fails).</param>
+    public GatewayDirectory(PbmGateway gateway, string node, Func<IReadOnlyCollection<RouteSpec>, Task>? setRoutes = null)
     {
         _gateway = gateway;
         _node = node;
+        _setRoutes = setRoutes ?? gateway.SetRemoteRoutesAsync;
         var self = Self;
         _onLocalChange = () => self.Tell(LocalChanged.Instance);
 
@@ -99,9 +102,17 @@ internal sealed class GatewayDirectory : ReceiveActor, IWithTimers
             _waiters.Add((_publishPending ? _seq + 1 : _seq, w.Done));
             CheckWaiters();
         });
-        Receive<RoutesApplied>(_ =>
+        Receive<RoutesApplied>(m =>
         {
             _routesBusy = false;
+            if (m.Error is not null)
+            {
+                // Not applied: tried again at the next digest tick (or sooner, should the routes change).
+                _log.Warning("gateway: applying the other hosts' routes failed: {0}; trying again", m.Error);
+                _routesApplied = [];
+                _routesDirty = true;
+                return;
+            }
             ApplyDestinations();
             if (_routesDirty) ApplyRoutes();
         });
@@ -124,7 +135,8 @@ internal sealed class GatewayDirectory : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(PbmGateway gateway, string node) => Akka.Actor.Props.Create(() => new GatewayDirectory(gateway, node));
+    public static Props Props(PbmGateway gateway, string node, Func<IReadOnlyCollection<RouteSpec>, Task>? setRoutes = null) =>
+        Akka.Actor.Props.Create(() => new GatewayDirectory(gateway, node, setRoutes));
 
     protected override void PreStart()
     {
@@ -205,10 +217,8 @@ internal sealed class GatewayDirectory : ReceiveActor, IWithTimers
             if (removed.Count > 0)
             {
                 peer.Outstanding[a.Seq] = removed.Count;
-                var self = Self;
-                var seq = a.Seq;
-                foreach (var d in removed)
-                    PbmGateway.DrainAsync(d, MaxDrain).ContinueWith(_ => self.Tell(new AckReady(from, seq)), TaskScheduler.Default);
+                var ack = new AckReady(from, a.Seq);
+                foreach (var d in removed) PbmGateway.DrainAsync(d, MaxDrain).PipeTo(Self, success: () => ack, failure: _ => ack);
             }
         }
         Ack(from);
@@ -305,12 +315,8 @@ internal sealed class GatewayDirectory : ReceiveActor, IWithTimers
         _routesBusy = true;
         _routesDirty = false;
         _routesApplied = wanted;
-        var self = Self;
-        _gateway.SetRemoteRoutesAsync(wanted).ContinueWith(t =>
-        {
-            if (t.IsFaulted) Context.System.Log.Warning("gateway: applying the other hosts' routes failed: {0}", t.Exception?.GetBaseException().Message);
-            self.Tell(RoutesApplied.Instance);
-        }, TaskScheduler.Default);
+        // The outcome comes back as a message (nothing of this actor is touched off its thread), a failure included.
+        Start(() => _setRoutes(wanted)).PipeTo(Self, success: () => RoutesApplied.Ok, failure: e => new RoutesApplied(e is AggregateException a ? a.Flatten().InnerExceptions[0].Message : e.Message));
     }
 
     private void CheckWaiters()
@@ -364,9 +370,23 @@ internal sealed class GatewayDirectory : ReceiveActor, IWithTimers
         public static readonly DigestTick Instance = new();
     }
 
-    private sealed record RoutesApplied
+    /// <summary>The other hosts' routes are applied (<paramref name="Error"/>: or not).</summary>
+    private sealed record RoutesApplied(string? Error)
     {
-        public static readonly RoutesApplied Instance = new();
+        public static readonly RoutesApplied Ok = new((string?)null);
+    }
+
+    /// <summary>The task of <paramref name="start"/>, or a failed one should it throw before returning one.</summary>
+    private static Task Start(Func<Task> start)
+    {
+        try
+        {
+            return start();
+        }
+        catch (Exception e)
+        {
+            return Task.FromException(e);
+        }
     }
 
     private sealed record AwaitDrain(TaskCompletionSource Done);

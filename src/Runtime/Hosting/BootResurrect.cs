@@ -15,10 +15,10 @@ namespace Pbm.Runtime.Hosting;
 internal static class BootResurrect
 {
     /// <summary>Runs <see cref="RunAsync"/> in the background; it logs its own outcome.</summary>
-    public static void Start(ActorRegistry registry, string dump, ILogger log, CancellationToken stopping) =>
-        Task.Run(() => RunAsync(registry, dump, log, stopping), stopping);
+    public static void Start(ActorRegistry registry, Config.PbmSettings settings, string dump, ILogger log, CancellationToken stopping) =>
+        Task.Run(() => RunAsync(registry, settings, dump, log, stopping), stopping);
 
-    public static async Task RunAsync(ActorRegistry registry, string dump, ILogger log, CancellationToken stopping)
+    public static async Task RunAsync(ActorRegistry registry, Config.PbmSettings settings, string dump, ILogger log, CancellationToken stopping)
     {
         if (!File.Exists(dump))
         {
@@ -35,7 +35,8 @@ internal static class BootResurrect
                 if (readiness.Ready) break;
                 await Task.Delay(100, stopping).ConfigureAwait(false);
             }
-            var answer = await master.Ask<object>(new Resurrect(dump), TimeSpan.FromMinutes(5), stopping).ConfigureAwait(false);
+            // Answered once the hosts started the apps, or at command-wait while they still start.
+            var answer = await master.Ask<object>(new Resurrect(dump), Control.ControlApi.CommandTimeout(settings), stopping).ConfigureAwait(false);
             if (answer is DumpResult result) log.LogInformation("resurrect: started {Apps} from {Dump}", string.Join(", ", result.Apps), dump);
             else if (answer is Failed failed) log.LogWarning("resurrect from {Dump} failed: {Error}", dump, failed.Error);
         }

@@ -196,7 +196,7 @@ public static class PbmDaemon
             File.SetUnixFileMode(home.Socket, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             File.WriteAllText(home.DaemonPidFile, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
             bootLog.LogInformation("control API on {Socket}{Tcp}", home.Socket, api is null ? "" : " and tcp " + api);
-            if (resurrect) BootResurrect.Start(app.Services.GetRequiredService<ActorRegistry>(), home.DumpFile(null), bootLog, app.Lifetime.ApplicationStopping);
+            if (resurrect) BootResurrect.Start(app.Services.GetRequiredService<ActorRegistry>(), settings, home.DumpFile(null), bootLog, app.Lifetime.ApplicationStopping);
             if (settings.PageOutAfterStart is { } pageOutAfter) TrimLater(pageOutAfter, settings.HeapTrimInterval, bootLog, app.Lifetime.ApplicationStopping);
         });
         try

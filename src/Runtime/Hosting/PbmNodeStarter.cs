@@ -64,7 +64,7 @@ internal static class PbmNodeStarter
         if (setup.Master)
         {
             system.ActorOf(ClusterSingletonManager.Props(
-                    MasterActor.Props(settings, store, local, warnings),
+                    MasterActor.Props(settings, store, warnings),
                     PoisonPill.Instance,
                     ClusterSingletonManagerSettings.Create(system).WithRole(settings.MasterRole).WithSingletonName("master")),
                 "master");
@@ -90,11 +90,14 @@ internal static class PbmNodeStarter
                 system.ActorOf(Gateway.GatewayDirectory.Props(gateway, settings.NodeName), Gateway.GatewayDirectory.Name);
             // systemctl stop / SIGTERM / the service stopping: stop every instance gracefully; desired state stays,
             // so the instances come back (here or elsewhere) when the node does (pbm kill, by contrast, forgets them first).
-            CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "stop-instances", async () =>
+            var shutdown = CoordinatedShutdown.Get(system);
+            // Each app's supervisor bounds its own stop (kill-timeout); the phase's timeout bounds them all.
+            var stopWait = shutdown.Timeout(CoordinatedShutdown.PhaseBeforeServiceUnbind) - TimeSpan.FromSeconds(5);
+            shutdown.AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "stop-instances", async () =>
             {
                 try
                 {
-                    await host.Ask<HostAgent.Done>(HostAgent.StopAllLocal.Instance, TimeSpan.FromSeconds(110));
+                    await host.Ask<HostAgent.Done>(HostAgent.StopAllLocal.Instance, stopWait);
                 }
                 finally
                 {

@@ -6,13 +6,10 @@ using static Pbm.Runtime.Messages.HostProtocol;
 
 namespace Pbm.Runtime.Master;
 
-/// <summary>Hosts joining and leaving, placement, and the replicated state (see <see cref="ReplicatedState"/>).</summary>
+/// <summary>Hosts joining and leaving, and placement.</summary>
 internal sealed partial class MasterActor
 {
     private readonly HashSet<string> _lost = new(StringComparer.Ordinal);
-
-    /// <summary>Per registered host: completed when it is gone, so that a list in flight stops waiting for it.</summary>
-    private readonly Dictionary<string, TaskCompletionSource> _goneSignals = new(StringComparer.Ordinal);
     private const string HostRole = "host";
     private bool _graceOver;
 
@@ -25,10 +22,8 @@ internal sealed partial class MasterActor
         Sender.Tell(new HostRegistered(m.Node));
         if (_hosts.TryGetValue(m.Node, out var known) && known.Equals(m.Agent)) return;
         if (known is not null) Context.Unwatch(known);
+        if (known is not null) Gone(known);
         _hosts[m.Node] = m.Agent;
-        _goneSignals.Remove(m.Node, out var previous);
-        previous?.TrySetResult();
-        _goneSignals[m.Node] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _lost.Remove(m.Node);
         Context.Watch(m.Agent);
         _log.Info("host {0} registered", m.Node);
@@ -64,13 +59,19 @@ internal sealed partial class MasterActor
             : null;
     }
 
+    /// <summary>
+    /// A host's full assignments; once it has applied them (or is still at it after command-wait: slow apps do not
+    /// hold up readiness) the daemon counts as ready.
+    /// </summary>
     private void SendAssignments(string node)
     {
         var assignments = new HostAssignments(_apps.Values.Where(a => a.Where.Values.Contains(node))
             .Select(a => new ApplyApp(a.Spec, a.IndicesOn(node), a.Running)).ToList());
-        var self = Self;
-        _hosts[node].Ask<object>(assignments, TimeSpan.FromMinutes(5))
-            .ContinueWith(_ => new HostInitialised(node)).PipeTo(self);
+        Converse([(node, assignments)], o =>
+        {
+            if (o.Failures.Count > 0) _log.Warning("host {0} could not apply all of its assignments: {1}", node, string.Join("; ", o.Failures));
+            _initialised.Add(node);
+        }, _ => _initialised.Add(node));
     }
 
     /// <summary>A host agent died (its node was downed, left, or crashed): its instances go to the survivors.</summary>
@@ -87,8 +88,8 @@ internal sealed partial class MasterActor
     {
         if (node is null) return;
         Context.Unwatch(_hosts[node]);
+        Gone(_hosts[node]);
         _hosts.Remove(node);
-        if (_goneSignals.Remove(node, out var gone)) gone.TrySetResult();
         _initialised.Remove(node);
         _lost.Add(node);
         _log.Warning("host {0} is gone; moving its instances to the other hosts", node);
@@ -118,10 +119,16 @@ internal sealed partial class MasterActor
         }
         foreach (var (before, after) in changed)
             foreach (var node in HostsOf(before).Union(HostsOf(after)))
-                ApplyTo(node, after).ContinueWith(t =>
+                Converse([Apply(node, after)], o =>
                 {
-                    if (t.IsFaulted) Context.System.Log.Warning("applying {0} on {1} failed: {2}", after.Spec.Name, node, t.Exception?.GetBaseException().Message);
+                    if (o.Failures.Count > 0) _log.Warning("applying {0} on {1} failed: {2}", after.Spec.Name, node, string.Join("; ", o.Failures));
                 });
+    }
+
+    /// <summary>Every conversation in flight stops waiting for <paramref name="agent"/>: its host is gone.</summary>
+    private void Gone(IActorRef agent)
+    {
+        foreach (var child in Context.GetChildren()) child.Tell(new Actors.Gather.Gone(agent));
     }
 
     /// <summary>The app with its instances placed (see <see cref="Placement"/>).</summary>
@@ -141,27 +148,6 @@ internal sealed partial class MasterActor
         a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && v == kv.Value);
 
     private static IEnumerable<string> HostsOf(AppRecord app) => app.Where.Values.Distinct();
-
-    /// <summary>Writes the state at a new revision: the local file at once (durable before we answer), a majority of nodes right after.</summary>
-    private void Persist()
-    {
-        _revision++;
-        var snapshot = new StateSnapshot(_revision, _apps.Values.ToList());
-        _store.Save(snapshot);
-        _replicator.Tell(ReplicatedState.Write(_cluster, snapshot, new WriteMajority(TimeSpan.FromSeconds(3))));
-    }
-
-    /// <summary>Another node holds a newer state than ours (a restarted cluster converging): adopt it.</summary>
-    private void OnReplicatedChange(Changed c)
-    {
-        var snapshot = ReplicatedState.FromJson(c.Get(ReplicatedState.Key).Value);
-        if (snapshot is null || snapshot.Revision <= _revision) return;
-        _log.Info("adopting replicated state at revision {0} (ours was {1})", snapshot.Revision, _revision);
-        _revision = snapshot.Revision;
-        _apps.Clear();
-        foreach (var app in snapshot.Apps) _apps[app.Spec.Name] = app;
-        foreach (var node in _hosts.Keys) SendAssignments(node);
-    }
 
     private sealed record GraceOver
     {

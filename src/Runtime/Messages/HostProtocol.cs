@@ -58,4 +58,10 @@ public static class HostProtocol
 
     /// <summary>The acknowledgement of Apply/Remove/InstanceOp.</summary>
     public sealed record HostDone(string Node, string App) : IPbmMessage;
+
+    /// <summary>The app a host's answer to a request names: HostDone, HostFailed and HostRollout say which ("*": its assignments).</summary>
+    public static string AppOf(object request) => request switch
+    {
+        ApplyApp a => a.Spec.Name, RemoveApp r => r.App, InstanceOp o => o.App, ReloadApp r => r.Spec.Name, _ => "*",
+    };
 }

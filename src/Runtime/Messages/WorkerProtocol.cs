@@ -6,11 +6,11 @@ namespace Pbm.Runtime.Messages;
 /// <summary>Messages between an AppSupervisor and its ProcessWorkers (local only).</summary>
 public static class WorkerProtocol
 {
-    /// <summary>Stop the process gracefully (kill signal, SIGKILL after kill-timeout); answered with <see cref="WorkerStopped"/>.</summary>
-    public sealed record Stop
-    {
-        public static readonly Stop Instance = new();
-    }
+    /// <summary>
+    /// Stop the process gracefully (kill signal, SIGKILL after kill-timeout); answered with <see cref="WorkerStopped"/>
+    /// naming <paramref name="Request"/> (0: nobody waits).
+    /// </summary>
+    public sealed record Stop(long Request = 0);
 
     /// <summary>Start the process of a stopped worker.</summary>
     public sealed record Start
@@ -19,12 +19,16 @@ public static class WorkerProtocol
     }
 
     /// <summary>Stop gracefully, then start again; answered with <see cref="WorkerStopped"/> once the old process is gone.</summary>
-    public sealed record Restart
-    {
-        public static readonly Restart Instance = new();
-    }
+    public sealed record Restart(long Request = 0);
 
-    public sealed record WorkerStopped(int Index);
+    /// <summary>The answer to <see cref="Stop"/> and <see cref="Restart"/>.</summary>
+    public sealed record WorkerStopped(int Index, long Request);
+
+    /// <summary>
+    /// To a worker the supervisor's strategy has just restarted (its process ended): start the process after
+    /// <paramref name="Delay"/>, the restart policy's backoff. Sent by the strategy as it decides.
+    /// </summary>
+    public sealed record Relaunch(TimeSpan Delay);
 
     /// <summary>Send a signal to the instance's process (only the process: PM2's sendSignal), if one runs.</summary>
     public sealed record SendSignal(string Signal);
@@ -44,7 +48,10 @@ public static class WorkerProtocol
     /// <summary>A worker's view of its instance changed (status, pid): the supervisor keeps the latest.</summary>
     public sealed record InstanceUpdated(int Index, string Status, int? Pid, DateTimeOffset? StartedAt, DateTimeOffset? NextStartAt, IActorRef Worker, int? PrivatePort = null, int Version = 0);
 
-    /// <summary>The instance's process tree uses more memory than --max-memory: the supervisor decides the restart.</summary>
+    /// <summary>
+    /// The instance's process tree used more memory than --max-memory: the worker stops it gracefully and then fails,
+    /// so that its supervisor's restart policy decides what follows; this tells the supervisor why (for the record).
+    /// </summary>
     public sealed record MemoryExceeded(int Index, long Rss, long Limit, IActorRef Worker);
 
     /// <summary>Internal: the delay before a (re)start is over.</summary>

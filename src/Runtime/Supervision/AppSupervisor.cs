@@ -5,6 +5,7 @@ using Pbm.Runtime.Config;
 using Pbm.Runtime.Gateway;
 using Pbm.Runtime.Messages;
 using Pbm.Runtime.Processes;
+using static Pbm.Runtime.Messages.HostProtocol;
 using static Pbm.Runtime.Messages.SupervisorProtocol;
 using static Pbm.Runtime.Messages.WorkerProtocol;
 
@@ -12,13 +13,15 @@ namespace Pbm.Runtime.Supervision;
 
 /// <summary>
 /// Supervises the ProcessWorkers of one app on one host. Its <see cref="SupervisorStrategy"/> is the app's
-/// restart policy: a worker whose process exited fails, and the strategy restarts it (at once after a stable
-/// run, with exponential backoff after an unstable one), stops it (autorestart off, a stop exit code), or
-/// stops it as errored after max-restarts unstable starts in a row. It also runs rolling reloads: a new
-/// worker per instance, swapped in once ready and stable; a new worker that fails halts the rollout (the
-/// strategy stops it instead of restarting it) and the old ones keep serving. It keeps every instance's
-/// record (restarts, last exit, reason, recent events) so `pbm list` answers without asking the workers; metrics
-/// and log drop counts are read from the node's shared boards. A worker over --max-memory is restarted gracefully.
+/// restart policy: a worker whose process exited (or that stopped it over --max-memory) fails, and the strategy
+/// restarts it (at once after a stable run, with exponential backoff after an unstable one, the delay sent to the
+/// worker as <see cref="Relaunch"/>), stops it (autorestart off, a stop exit code), or stops it as errored after
+/// max-restarts unstable starts in a row. A rolling reload is a child <see cref="Rollout"/> that drives it batch by
+/// batch; its new workers are children of this actor, and one that fails is stopped, not restarted, which halts the
+/// rollout. It keeps every instance's record (restarts, last exit, reason, recent events) so `pbm list` answers
+/// without asking the workers; metrics and log drop counts are read from the node's shared boards.
+/// It never waits: an operation that needs workers to stop or start first is a <see cref="PendingOp"/>, answered
+/// (HostDone / HostFailed, straight to the requester) once they did.
 /// </summary>
 internal sealed class AppSupervisor : ReceiveActor, IWithTimers
 {
@@ -33,10 +36,15 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
     private readonly Dictionary<int, InstanceSlot> _slots = [];
     private readonly Dictionary<IActorRef, InstanceInfo> _disconnected = [];
     private readonly Random _random = new();
-    private readonly List<(HashSet<int> Pending, IActorRef ReplyTo)> _launchWaiters = [];
+    /// <summary>The new workers of a rollout's current batch, with their latest report.</summary>
+    private readonly Dictionary<IActorRef, Candidate> _candidates = [];
     private AppSpec _spec;
     private RestartPolicy _policy;
-    private Rollout? _rollout;
+    private IActorRef? _rollout;
+    private bool _shuttingDown;
+    private readonly List<IActorRef> _shutdownWaiters = [];
+    private int _rollouts;
+    private PendingOps? _pending;
 
     public AppSupervisor(AppSpec spec, PbmSettings settings, Logs.LogHub logs, Metrics.MetricsBoard metrics, PidRegistry pids, TreeTracking trees, string node, PbmGateway? gateway)
     {
@@ -51,28 +59,31 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
         _gateway = gateway;
 
         Receive<Apply>(OnApply);
-        Receive<StopInstances>(m => AwaitWorkers(Selected(m.Indices).Where(s => s.Worker is not null), WorkerProtocol.Stop.Instance));
+        Receive<StopInstances>(m =>
+        {
+            var op = NewOp(Sender);
+            foreach (var slot in Selected(m.Indices).Where(s => s.Worker is not null)) Ops.Stop(op, slot.Worker!, restart: false);
+            Ops.Await(op, []);
+        });
         Receive<StartInstances>(m => OnStart(m.Indices));
         Receive<RestartInstances>(m => OnRestart(m.Indices));
         Receive<RestartRunning>(m => OnRestart(_slots.Values
             .Where(s => (s.Worker is not null && s.Status is InstanceStatus.Online or InstanceStatus.Launching or InstanceStatus.WaitingRestart)
                         || (m.Finished && s.Worker is null && s.Finished))
             .Select(s => s.Index).ToList()));
-        Receive<ReloadCurrent>(m => OnReload(new Reload(_spec, m.Parallel)));
+        Receive<Reload>(m => OnReload(m.Spec, m.Parallel));
+        Receive<ReloadCurrent>(m => OnReload(_spec, m.Parallel));
         Receive<Shutdown>(_ => OnShutdown());
         Receive<GetInstances>(_ => Sender.Tell(new Instances(_spec.Name,
             _slots.Values.OrderBy(s => s.Index).Select(Info).Concat(_disconnected.Values).ToList())));
         Receive<InstanceUpdated>(OnUpdated);
         Receive<MemoryExceeded>(OnMemoryExceeded);
-        Receive<WorkerStopped>(_ => { });
-        Receive<AwaitLaunch>(m =>
+        Receive<WorkerStopped>(w => Ops.Confirmed(w.Request));
+        Receive<PendingOps.Deadline>(m =>
         {
-            _launchWaiters.Add((m.Indices.ToHashSet(), m.ReplyTo));
-            Settle();
+            if (Ops.Expire(m) is var late and > 0)
+                _log.Warning("{0}: {1} worker(s) did not confirm a stop within {2} s; going on", _spec.Name, late, StopTimeout.TotalSeconds);
         });
-        Receive<Reload>(OnReload);
-        Receive<SurgeStable>(OnSurgeStable);
-        Receive<BatchSwapped>(_ => NextBatch());
         Receive<DisconnectInstance>(OnDisconnect);
         Receive<ResetInstances>(m =>
         {
@@ -82,7 +93,7 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
                 slot.Unstable = 0;
                 slot.Record("restart counters reset", Keep);
             }
-            Sender.Tell(new Done(_spec.Name));
+            Done(Sender);
         });
         Receive<SignalInstances>(m =>
         {
@@ -91,18 +102,24 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
                 slot.Record($"{m.Signal} sent to pid {slot.Pid}", Keep);
                 slot.Worker!.Tell(new WorkerProtocol.SendSignal(m.Signal));
             }
-            Sender.Tell(new Done(_spec.Name));
+            Done(Sender);
         });
-        Receive<Respawn>(OnRespawn);
-        Receive<Terminated>(t =>
+        Receive<Rollout.Launch>(OnLaunchCandidates);
+        Receive<Rollout.SwapIn>(OnSwapIn);
+        Receive<Rollout.Finished>(m =>
         {
-            foreach (var slot in _slots.Values.Where(s => Equals(s.Worker, t.ActorRef))) slot.Worker = null;
-            _disconnected.Remove(t.ActorRef);
-            if (_rollout?.IndexOf(t.ActorRef) is { } i && !_rollout.Surge[i].Stable) HaltRollout($"the new instance {_spec.Name}:{i} stopped");
+            // Done: the new spec is the app's spec from now on (idle slots start with it too).
+            _spec = m.Spec;
+            _policy = _settings.PolicyFor(_spec);
         });
+        Receive<Terminated>(t => OnTerminated(t.ActorRef));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>The operations waiting on workers (created on first use: Timers is set after the constructor).</summary>
+    private PendingOps Ops => _pending ??= new PendingOps(Timers,
+        index => _slots.TryGetValue(index, out var s) && s.Status == InstanceStatus.Launching, () => StopTimeout);
 
     public static Props Props(AppSpec spec, PbmSettings settings, Logs.LogHub logs, Metrics.MetricsBoard metrics, PidRegistry pids, TreeTracking trees, string node, PbmGateway? gateway = null) =>
         Akka.Actor.Props.Create(() => new AppSupervisor(spec, settings, logs, metrics, pids, trees, node, gateway));
@@ -110,44 +127,65 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(maxNrOfRetries: -1, withinTimeMilliseconds: -1, localOnlyDecider: Decide, loggingEnabled: false);
 
+    /// <summary>A request whose handling throws is answered with the error (the host agent then resumes this actor).</summary>
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        try
+        {
+            return base.AroundReceive(receive, message);
+        }
+        catch (Exception e) when (message is IRequest)
+        {
+            Sender.Tell(new HostFailed(_node, _spec.Name, $"{message.GetType().Name.ToLowerInvariant()} of {_spec.Name} failed on {_node}: {e.Message}"));
+            throw;
+        }
+    }
+
+    protected override void PostStop()
+    {
+        foreach (var replyTo in (_pending?.Abandon() ?? []).Concat(_shutdownWaiters))
+            replyTo.Tell(new HostFailed(_node, _spec.Name, $"{_spec.Name} was stopped on {_node} (removed, or its host is shutting down) before this finished"));
+    }
+
     private Directive Decide(Exception failure)
     {
         if (failure is not ProcessExitedException e)
         {
-            // A bug in the worker itself: restart it after a pause rather than spin.
+            // A bug in the worker itself: it restarts after a pause rather than spin (see ProcessWorker.PostRestart).
             _log.Error(failure, "{0}: worker failed unexpectedly; restarting it in 1 s", _spec.Name);
             return Directive.Restart;
         }
-        if (_rollout?.IndexOf(e.WorkerId) is { } surgeIndex && !_rollout.Surge[surgeIndex].Stable)
+        var why = e.OverMemory ? $"stopped for its {e.Exit.Detail} after {e.Exit.UptimeMs} ms"
+            : e.StartFailed ? $"failed to start: {e.Exit.Detail}"
+            : $"exited with code {e.Exit.Code}{(e.Exit.Signal is null ? "" : $" ({e.Exit.Signal})")} after {e.Exit.UptimeMs} ms";
+        if (_candidates.FirstOrDefault(c => c.Value.WorkerId == e.WorkerId) is { Key: not null } candidate)
         {
             // A new version that dies or never gets ready is not restarted: the rollout halts.
-            var why = e.Exit.Detail is { } d && e.StartFailed ? d : $"exited with code {e.Exit.Code}{(e.Exit.Signal is null ? "" : $" ({e.Exit.Signal})")} after {e.Exit.UptimeMs} ms" +
-                                                                     (e.Exit.Detail is null ? "" : $": {e.Exit.Detail}");
-            HaltRollout($"new instance {_spec.Name}:{surgeIndex} (v{_rollout.Spec.Version}) failed: {why}");
+            var detail = e.StartFailed || e.Exit.Detail is null ? why : $"{why}: {e.Exit.Detail}";
+            _rollout?.Tell(new Rollout.CandidateFailed(candidate.Value.Index, $"new instance {_spec.Name}:{candidate.Value.Index} (v{candidate.Value.Version}) failed: {detail}"));
             return Directive.Stop;
         }
         var slot = _slots.Values.FirstOrDefault(s => s.WorkerId == e.WorkerId);
-        if (slot is null) return Directive.Stop;
+        if (slot is null || _shuttingDown) return Directive.Stop;
         slot.LastExit = e.Exit;
         slot.Pid = null;
         if (e.Pid is { } exitedPid) slot.ExitedPid = exitedPid;
-        slot.Record(e.StartFailed
-            ? $"failed to start: {e.Exit.Detail}"
-            : $"exited with code {e.Exit.Code}{(e.Exit.Signal is null ? "" : $" ({e.Exit.Signal})")} after {e.Exit.UptimeMs} ms", Keep);
+        slot.Record(why, Keep);
         var uptime = e.StartFailed ? TimeSpan.Zero : TimeSpan.FromMilliseconds(e.Exit.UptimeMs);
-        var decision = _policy.Decide(slot.Unstable, e.Exit.Code, uptime, _random.NextDouble());
+        var decision = _policy.Decide(slot.Unstable, e.OverMemory ? null : e.Exit.Code, uptime, _random.NextDouble());
         slot.Unstable = decision.Unstable;
         switch (decision.Action)
         {
             case RestartDecision.Kind.Restart:
                 slot.Restarts++;
                 slot.Reason = null;
-                e.NextStartDelay = decision.Delay;
                 slot.Status = decision.Delay > TimeSpan.Zero ? InstanceStatus.WaitingRestart : InstanceStatus.Launching;
                 slot.NextStartAt = DateTimeOffset.UtcNow + decision.Delay;
                 slot.Record($"restart #{slot.Restarts} in {(int)decision.Delay.TotalMilliseconds} ms (unstable starts in a row: {decision.Unstable})", Keep);
                 _log.Info("{0}:{1} restart #{2} in {3} ms (unstable starts in a row: {4})",
                     _spec.Name, e.Index, slot.Restarts, (int)decision.Delay.TotalMilliseconds, decision.Unstable);
+                // Queued now, read by the worker right after its restart: the delay is a message, not shared state.
+                slot.Worker?.Tell(new Relaunch(decision.Delay));
                 return Directive.Restart;
             case RestartDecision.Kind.Stop:
                 slot.Status = InstanceStatus.Stopped;
@@ -155,7 +193,7 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
                 slot.Reason = decision.Reason;
                 _log.Info("{0}:{1} not restarted: {2}", _spec.Name, e.Index, decision.Reason);
                 slot.Record($"not restarted: {decision.Reason}", Keep);
-                Settle();
+                Ops.SettleAll();
                 return Directive.Stop;
             default:
                 slot.Status = InstanceStatus.Errored;
@@ -163,7 +201,7 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
                 slot.Reason = decision.Reason;
                 _log.Warning("{0}:{1} errored: {2}; last exit code {3}", _spec.Name, e.Index, decision.Reason, e.Exit.Code);
                 slot.Record($"errored: {decision.Reason}", Keep);
-                Settle();
+                Ops.SettleAll();
                 return Directive.Stop;
         }
     }
@@ -191,20 +229,16 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
                 slot.Status = InstanceStatus.Stopped;
         }
 
-        var stopping = m.Running ? removed : removed.Concat(_slots.Values).ToList();
-        var timeout = StopTimeout;
-        var tasks = stopping.Where(s => s.Worker is not null)
-            .Select(s => (removed.Contains(s), s.Worker!, s.Worker!.Ask<WorkerStopped>(WorkerProtocol.Stop.Instance, timeout)))
-            .ToList();
-        if (!m.Running) tasks.AddRange(_disconnected.Keys.Select(w => (true, w, w.Ask<WorkerStopped>(WorkerProtocol.Stop.Instance, timeout))));
-        var launching = m.Running ? _slots.Values.Where(s => s.Status == InstanceStatus.Launching).Select(s => s.Index).ToList() : [];
-        var sender = Sender;
-        Task.WhenAll(tasks.Select(t => t.Item3)).ContinueWith(_ =>
+        var op = NewOp(Sender);
+        foreach (var slot in m.Running ? removed : removed.Concat(_slots.Values))
         {
-            foreach (var (isRemoved, worker, _) in tasks)
-                if (isRemoved) worker.Tell(PoisonPill.Instance);
-            return new AwaitLaunch(launching, sender);
-        }).PipeTo(Self);
+            if (slot.Worker is not { } worker) continue;
+            Ops.Stop(op, worker, restart: false, then: removed.Contains(slot) ? () => worker.Tell(PoisonPill.Instance) : null);
+        }
+        if (!m.Running)
+            foreach (var worker in _disconnected.Keys.ToList())
+                Ops.Stop(op, worker, restart: false, then: () => worker.Tell(PoisonPill.Instance));
+        Ops.Await(op, m.Running ? _slots.Values.Where(s => s.Status == InstanceStatus.Launching).Select(s => s.Index) : []);
     }
 
     private void OnStart(IReadOnlyList<int>? indices)
@@ -223,13 +257,12 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
             else continue;
             launching.Add(slot.Index);
         }
-        Self.Tell(new AwaitLaunch(launching, Sender));
+        Ops.Await(NewOp(Sender), launching);
     }
 
     private void OnRestart(IReadOnlyList<int>? indices)
     {
-        var running = new List<InstanceSlot>();
-        var stale = new List<(int Index, IActorRef Worker)>();
+        var op = NewOp(Sender);
         var all = new List<int>();
         foreach (var slot in Selected(indices))
         {
@@ -238,53 +271,45 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
             slot.Restarts++;
             slot.Record("restart requested", Keep);
             all.Add(slot.Index);
-            if (slot.Worker is null) Spawn(slot);
+            if (slot.Worker is not { } worker) Spawn(slot);
             // A worker runs the spec it was created with: after a spec change (restart --update-env) it is replaced.
-            else if (slot.Version != _spec.Version) stale.Add((slot.Index, slot.Worker));
-            else running.Add(slot);
+            else if (slot.Version != _spec.Version) Ops.Stop(op, worker, restart: false, then: () => Respawn(slot.Index, worker));
+            else Ops.Stop(op, worker, restart: true);
         }
-        if (stale.Count == 0)
-        {
-            AwaitWorkers(running, WorkerProtocol.Restart.Instance, all);
-            return;
-        }
-        var sender = Sender;
-        var self = Self;
-        var timeout = StopTimeout;
-        var tasks = running.Select(s => (Task)s.Worker!.Ask<WorkerStopped>(WorkerProtocol.Restart.Instance, timeout))
-            .Concat(stale.Select(x => x.Worker.Ask<WorkerStopped>(WorkerProtocol.Stop.Instance, timeout)
-                .ContinueWith(_ => self.Tell(new Respawn(x.Index, x.Worker)))))
-            .ToList();
-        Task.WhenAll(tasks).ContinueWith(_ => new AwaitLaunch(all, sender)).PipeTo(Self);
+        Ops.Await(op, all);
     }
 
-    private void OnRespawn(Respawn m)
+    /// <summary>The old worker of a restarted instance has stopped: replace it with one of the current spec.</summary>
+    private void Respawn(int index, IActorRef old)
     {
-        m.Old.Tell(PoisonPill.Instance);
-        if (_slots.TryGetValue(m.Index, out var slot) && Equals(slot.Worker, m.Old)) Spawn(slot);
+        old.Tell(PoisonPill.Instance);
+        if (_slots.TryGetValue(index, out var slot) && Equals(slot.Worker, old)) Spawn(slot);
     }
 
     private void OnShutdown()
     {
-        var app = _spec.Name;
-        var self = Self;
-        var workers = _slots.Values.Where(s => s.Worker is not null).Select(s => s.Worker!)
-            .Concat(_disconnected.Keys)
-            .Concat(_rollout?.Surge.Values.Select(s => s.Worker) ?? []);
-        var tasks = workers.Select(w => w.Ask<WorkerStopped>(WorkerProtocol.Stop.Instance, StopTimeout)).ToList();
-        var sender = Sender;
-        Task.WhenAll(tasks).ContinueWith(_ =>
+        // Asked again while stopping (the daemon stops right after a `pbm kill`): answered with the first.
+        _shutdownWaiters.Add(Sender);
+        if (_shuttingDown) return;
+        _shuttingDown = true;
+        // Its end answers its requester (halted: the app was stopped); its new workers are stopped below.
+        if (_rollout is { } rollout) Context.Stop(rollout);
+        var op = NewOp(null, () =>
         {
-            sender.Tell(new Done(app));
-            self.Tell(PoisonPill.Instance);
+            foreach (var waiter in _shutdownWaiters) Done(waiter);
+            _shutdownWaiters.Clear();
+            Context.Stop(Self);
         });
+        foreach (var worker in _slots.Values.Where(s => s.Worker is not null).Select(s => s.Worker!).Concat(_disconnected.Keys).Concat(_candidates.Keys).ToList())
+            Ops.Stop(op, worker, restart: false);
+        Ops.Await(op, []);
     }
 
     private void OnDisconnect(DisconnectInstance m)
     {
         if (!_slots.TryGetValue(m.Index, out var slot) || slot.Worker is null || slot.Status != InstanceStatus.Online)
         {
-            Sender.Tell(new Status.Failure(new InvalidOperationException($"{_spec.Name}:{m.Index} is not online")));
+            Sender.Tell(new HostFailed(_node, _spec.Name, $"{_spec.Name}:{m.Index} is not online"));
             return;
         }
         var old = slot.Worker;
@@ -292,78 +317,75 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
         old.Tell(WorkerProtocol.Disconnect.Instance);
         _log.Info("{0}:{1} pid {2} disconnected; starting a replacement", _spec.Name, m.Index, slot.Pid);
         Spawn(slot);
-        Self.Tell(new AwaitLaunch([slot.Index], Sender));
+        Ops.Await(NewOp(Sender), [slot.Index]);
     }
 
-    // ---- rolling reload ----
+    private void OnTerminated(IActorRef actor)
+    {
+        if (Equals(actor, _rollout))
+        {
+            // Done or halted: any new worker still here did not make it in.
+            _rollout = null;
+            foreach (var worker in _candidates.Keys)
+            {
+                worker.Tell(new WorkerProtocol.Stop());
+                worker.Tell(PoisonPill.Instance);
+            }
+            _candidates.Clear();
+            return;
+        }
+        foreach (var slot in _slots.Values.Where(s => Equals(s.Worker, actor))) slot.Worker = null;
+        _disconnected.Remove(actor);
+        if (_candidates.Remove(actor, out var candidate))
+            _rollout?.Tell(new Rollout.CandidateFailed(candidate.Index, $"the new instance {_spec.Name}:{candidate.Index} stopped"));
+        Ops.Ended(actor);
+        Ops.SettleAll();
+    }
 
-    private void OnReload(Reload m)
+    // ---- rolling reload: the Rollout child decides, this actor owns the workers ----
+
+    private void OnReload(AppSpec spec, int parallel)
     {
         if (_rollout is not null)
         {
-            Sender.Tell(new RolloutResult(_spec.Name, false, 0, 0, $"a rollout of {_spec.Name} is already running"));
+            Sender.Tell(new HostRollout(_node, _spec.Name, false, 0, 0, $"a rollout of {_spec.Name} is already running"));
             return;
         }
         var running = _slots.Values.Where(s => s.Worker is not null && s.Status is InstanceStatus.Online or InstanceStatus.Launching)
             .Select(s => s.Index).Order().ToList();
-        _rollout = new Rollout(m.Spec, running, m.Parallel, Sender);
-        _log.Info("{0}: rolling out v{1} over {2} instances, {3} at a time", _spec.Name, m.Spec.Version, running.Count, _rollout.Parallel);
-        NextBatch();
+        _rollout = Context.ActorOf(Rollout.Props(spec, running, parallel, _settings.PolicyFor(spec).MinUptime, Sender, _node), "rollout-" + ++_rollouts);
+        Context.Watch(_rollout);
     }
 
-    private void NextBatch()
+    private void OnLaunchCandidates(Rollout.Launch m)
     {
-        var rollout = _rollout;
-        if (rollout is null) return;
-        if (rollout.Pending.Count == 0)
+        foreach (var index in m.Indices)
         {
-            // Done: the new spec is the app's spec from now on (idle slots start with it too).
-            _spec = rollout.Spec;
-            _policy = _settings.PolicyFor(_spec);
-            rollout.ReplyTo.Tell(new RolloutResult(_spec.Name, true, rollout.Replaced, rollout.Total, null));
-            _log.Info("{0}: rollout of v{1} done ({2} replaced)", _spec.Name, _spec.Version, rollout.Replaced);
-            _rollout = null;
-            return;
-        }
-        for (var n = 0; n < rollout.Parallel && rollout.Pending.Count > 0; n++)
-        {
-            var index = rollout.Pending.Dequeue();
             var id = Guid.NewGuid().ToString("N");
-            var worker = Context.ActorOf(ProcessWorker.Props(rollout.Spec, index, _settings, _logs, _metrics, _pids, _trees, _gateway, id), $"{index}-{id[..12]}");
+            var worker = Context.ActorOf(ProcessWorker.Props(m.Spec, index, _settings, _logs, _metrics, _pids, _trees, _gateway, id), $"{index}-{id[..12]}");
             Context.Watch(worker);
-            rollout.Surge[index] = (worker, id, false);
+            _candidates[worker] = new Candidate(index, id, m.Spec.Version);
         }
     }
 
-    private void OnSurgeUpdated(int index, InstanceUpdated u)
+    /// <summary>The batch is ready and stable: swap each new worker in, then drain and stop the old ones.</summary>
+    private void OnSwapIn(Rollout.SwapIn m)
     {
-        if (_rollout is null) return;
-        _rollout.Last[u.Worker] = u;
-        if (u.Status != InstanceStatus.Online) return;
-        // Ready and in the gateway: it must now stay up min-uptime before the old one goes.
-        Timers.StartSingleTimer($"surge-{index}", new SurgeStable(index, u.Worker), _settings.PolicyFor(_rollout.Spec).MinUptime);
-    }
-
-    private void OnSurgeStable(SurgeStable m)
-    {
-        var rollout = _rollout;
-        if (rollout is null || !rollout.Surge.TryGetValue(m.Index, out var surge) || !Equals(surge.Worker, m.Worker)) return;
-        rollout.Surge[m.Index] = surge with { Stable = true };
-        if (rollout.Surge.Values.Any(s => !s.Stable)) return;
-
-        // The whole batch is ready and stable: swap each in, then drain and stop the old ones.
-        var olds = new List<IActorRef>();
-        foreach (var (index, (worker, id, _)) in rollout.Surge)
+        var rollout = Sender;
+        var swapped = 0;
+        var op = NewOp(null, () => rollout.Tell(new Rollout.Swapped(swapped)));
+        foreach (var (worker, candidate) in _candidates.Where(c => m.Indices.Contains(c.Value.Index)).ToList())
         {
-            if (!_slots.TryGetValue(index, out var slot))
+            _candidates.Remove(worker);
+            if (!_slots.TryGetValue(candidate.Index, out var slot))
             {
-                worker.Tell(WorkerProtocol.Stop.Instance);
+                Ops.Stop(op, worker, restart: false, then: () => worker.Tell(PoisonPill.Instance));
                 continue;
             }
-            if (slot.Worker is { } old) olds.Add(old);
+            if (slot.Worker is { } old) Ops.Stop(op, old, restart: false, then: () => old.Tell(PoisonPill.Instance));
             slot.Worker = worker;
-            slot.WorkerId = id;
-            if (rollout.Last.TryGetValue(worker, out var last))
+            slot.WorkerId = candidate.WorkerId;
+            if (candidate.Last is { } last)
             {
                 slot.Status = last.Status;
                 slot.Pid = last.Pid;
@@ -373,57 +395,29 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
             }
             slot.Unstable = 0;
             slot.Reason = null;
-            rollout.Replaced++;
+            swapped++;
         }
-        rollout.Surge.Clear();
-        var timeout = StopTimeout;
-        var tasks = olds.Select(o => o.Ask<WorkerStopped>(WorkerProtocol.Stop.Instance, timeout)).ToList();
-        Task.WhenAll(tasks).ContinueWith(_ =>
-        {
-            foreach (var o in olds) o.Tell(PoisonPill.Instance);
-            return BatchSwapped.Instance;
-        }).PipeTo(Self);
+        Ops.Await(op, []);
     }
 
-    private void HaltRollout(string reason)
+    /// <summary>A new worker of a rollout and its latest report, copied into its slot when it is swapped in.</summary>
+    private sealed class Candidate(int index, string workerId, int version)
     {
-        var rollout = _rollout;
-        if (rollout is null) return;
-        _rollout = null;
-        foreach (var (index, (worker, _, _)) in rollout.Surge)
-        {
-            Timers.Cancel($"surge-{index}");
-            worker.Tell(WorkerProtocol.Stop.Instance);
-            worker.Tell(PoisonPill.Instance);
-        }
-        _log.Warning("{0}: rollout of v{1} halted after {2} of {3}: {4}", _spec.Name, rollout.Spec.Version, rollout.Replaced, rollout.Total, reason);
-        rollout.ReplyTo.Tell(new RolloutResult(_spec.Name, false, rollout.Replaced, rollout.Total, reason));
+        public int Index { get; } = index;
+        public string WorkerId { get; } = workerId;
+        public int Version { get; } = version;
+        public InstanceUpdated? Last { get; set; }
     }
+
+    /// <summary>An operation answered with HostDone (or <paramref name="complete"/>) once its workers did what it asked.</summary>
+    private PendingOp NewOp(IActorRef? replyTo, Action? complete = null) => Ops.New(replyTo, complete ?? (() => Done(replyTo!)));
+
+    private void Done(IActorRef replyTo) => replyTo.Tell(new HostDone(_node, _spec.Name));
 
     // ---- bookkeeping ----
 
-    /// <summary>Sends <paramref name="message"/> to each slot's worker; answers the sender once all confirmed and <paramref name="launching"/> left "launching".</summary>
-    private void AwaitWorkers(IEnumerable<InstanceSlot> slots, object message, IReadOnlyList<int>? launching = null)
-    {
-        var sender = Sender;
-        var tasks = slots.Select(s => s.Worker!.Ask<WorkerStopped>(message, StopTimeout)).ToList();
-        Task.WhenAll(tasks).ContinueWith(_ => new AwaitLaunch(launching ?? [], sender)).PipeTo(Self);
-    }
-
-    /// <summary>Answers every waiter whose instances all left "launching" (online, waiting, errored, or gone).</summary>
-    private void Settle()
-    {
-        for (var i = _launchWaiters.Count - 1; i >= 0; i--)
-        {
-            var (pending, replyTo) = _launchWaiters[i];
-            pending.RemoveWhere(index => !_slots.TryGetValue(index, out var s) || s.Status != InstanceStatus.Launching);
-            if (pending.Count > 0) continue;
-            replyTo.Tell(new Done(_spec.Name));
-            _launchWaiters.RemoveAt(i);
-        }
-    }
-
-    private TimeSpan StopTimeout => TimeSpan.FromMilliseconds(_spec.KillTimeoutMs) * 2 + TimeSpan.FromSeconds(5);
+    /// <summary>A graceful stop's bound: the drain and the signal each take up to kill-timeout, then the tree's kill-wait.</summary>
+    private TimeSpan StopTimeout => TimeSpan.FromMilliseconds(_spec.KillTimeoutMs) * 2 + _settings.TreeKillWait + TimeSpan.FromSeconds(2);
 
     private IEnumerable<InstanceSlot> Selected(IReadOnlyList<int>? indices) =>
         indices is null ? _slots.Values.ToList() : indices.Where(_slots.ContainsKey).Select(i => _slots[i]).ToList();
@@ -439,14 +433,13 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
 
     private int Keep => _settings.EventsKept;
 
+    /// <summary>The worker stops it (and then fails: the restart policy decides); this is the record of why.</summary>
     private void OnMemoryExceeded(MemoryExceeded m)
     {
-        if (!_slots.TryGetValue(m.Index, out var slot) || !Equals(slot.Worker, m.Worker) || slot.Status != InstanceStatus.Online) return;
-        slot.Restarts++;
-        var text = $"memory {Client.Specs.ByteSize.Format(m.Rss)} over the limit of {Client.Specs.ByteSize.Format(m.Limit)}: graceful restart #{slot.Restarts}";
+        if (!_slots.TryGetValue(m.Index, out var slot) || !Equals(slot.Worker, m.Worker)) return;
+        var text = $"memory {Client.Specs.ByteSize.Format(m.Rss)} over the limit of {Client.Specs.ByteSize.Format(m.Limit)}: stopping it; the restart policy decides what follows";
         slot.Record(text, Keep);
         _log.Warning("{0}:{1} {2}", _spec.Name, m.Index, text);
-        m.Worker.Tell(WorkerProtocol.Restart.Instance);
     }
 
     private void OnUpdated(InstanceUpdated u)
@@ -456,9 +449,10 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
             _disconnected[u.Worker] = gone with { Pid = u.Pid, Status = u.Status == InstanceStatus.Stopped ? InstanceStatus.Stopped : InstanceStatus.Disconnected };
             return;
         }
-        if (_rollout?.IndexOf(u.Worker) is { } surgeIndex)
+        if (_candidates.TryGetValue(u.Worker, out var candidate))
         {
-            OnSurgeUpdated(surgeIndex, u);
+            candidate.Last = u;
+            _rollout?.Tell(new Rollout.CandidateUpdated(candidate.Index, u.Status));
             return;
         }
         if (!_slots.TryGetValue(u.Index, out var slot) || !Equals(slot.Worker, u.Worker)) return;
@@ -475,50 +469,8 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
         slot.NextStartAt = u.NextStartAt;
         slot.PrivatePort = u.PrivatePort;
         slot.Version = u.Version;
-        Settle();
+        Ops.SettleAll();
     }
 
-    /// <summary>The old worker of a restarted instance has stopped: replace it with one of the current spec.</summary>
-    private sealed record Respawn(int Index, IActorRef Old);
-
-    /// <summary>Answer <paramref name="ReplyTo"/> once these instances have left "launching".</summary>
-    private sealed record AwaitLaunch(IReadOnlyList<int> Indices, IActorRef ReplyTo);
-
-    private sealed record SurgeStable(int Index, IActorRef Worker);
-
-    private sealed record BatchSwapped
-    {
-        public static readonly BatchSwapped Instance = new();
-    }
-
-    private InstanceInfo Info(InstanceSlot s)
-    {
-        var running = s.Status is InstanceStatus.Online or InstanceStatus.Stopping;
-        var tree = running ? _metrics.Tree(s.Pid) : null;
-        var logStats = _logs.PeekStats(_spec.Name, s.Index);
-        return new InstanceInfo
-        {
-            Id = $"{_spec.Name}:{s.Index}",
-            App = _spec.Name,
-            Index = s.Index,
-            PmId = _spec.InstanceIds is { } ids && ids.TryGetValue(s.Index, out var pmId) ? pmId : null,
-            Host = _node,
-            Status = s.Status,
-            Pid = s.Pid,
-            StartedAt = s.Status is InstanceStatus.Online or InstanceStatus.Stopping or InstanceStatus.Launching ? s.StartedAt : null,
-            Restarts = s.Restarts,
-            UnstableRestarts = s.Unstable,
-            LastExit = s.LastExit,
-            Reason = s.Reason,
-            NextStartAt = s.Status == InstanceStatus.WaitingRestart ? s.NextStartAt : null,
-            Version = s.Version,
-            PrivatePort = s.PrivatePort,
-            Cpu = tree is { } t ? Math.Round(t.Cpu, 1) : null,
-            Memory = tree?.Rss,
-            Processes = tree?.Processes,
-            LogDropped = logStats?.Dropped ?? 0,
-            LogError = logStats?.Error,
-            Events = s.Events.ToList(),
-        };
-    }
+    private InstanceInfo Info(InstanceSlot slot) => slot.Info(_spec, _node, _metrics, _logs);
 }

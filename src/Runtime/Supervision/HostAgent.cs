@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Pbm.Client.Contracts;
+using Pbm.Runtime.Actors;
 using Pbm.Runtime.Config;
 using Pbm.Runtime.Gateway;
 using Pbm.Runtime.Messages;
@@ -13,13 +14,15 @@ namespace Pbm.Runtime.Supervision;
 /// One per host: runs what the master assigns to this host, one AppSupervisor per app. It registers with
 /// the master (through the singleton proxy) until acknowledged, and again whenever the master's
 /// incarnation changes, so a new master learns of every host and re-sends its assignments.
+/// It forwards the master's requests to the app's supervisor, which answers the master itself; it waits on
+/// nothing but an app's gateway port being opened (its result comes back as a message). Reads over its apps
+/// are a <see cref="Gather"/>, its assignments and its shutdown a <see cref="Confirmations"/>.
 /// Strategy: an AppSupervisor that throws is resumed, never restarted, because a restart would stop every
 /// instance of the app for a bug in bookkeeping.
 /// </summary>
 internal sealed class HostAgent : ReceiveActor, IWithTimers
 {
     private readonly PbmSettings _settings;
-    private readonly PbmPaths _paths;
     private readonly IActorRef _master;
     private readonly PidRegistry _pids;
     private readonly TreeTracking _trees;
@@ -28,7 +31,12 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
     private readonly Metrics.MetricsBoard _metrics;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, IActorRef> _apps = [];
+    /// <summary>Supervisors of removed apps still stopping their instances: the daemon's shutdown waits for them too.</summary>
+    private readonly Dictionary<IActorRef, string> _removing = [];
     private readonly Dictionary<string, (IActorRef Actor, int Version)> _triggers = [];
+    /// <summary>Who waits for each conversation with the supervisors (assignments, shutdown), and what to answer.</summary>
+    private readonly Dictionary<long, (IActorRef ReplyTo, Func<Confirmations.Outcome, object> Answer)> _conversations = [];
+    private long _lastId;
 
     public HostAgent(PbmSettings settings, PbmPaths paths, IActorRef master, Logs.LogHub logs, Metrics.MetricsBoard metrics, TreeTracking trees, PbmGateway? gateway)
     {
@@ -37,31 +45,14 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
         _logs = logs;
         _metrics = metrics;
         _settings = settings;
-        _paths = paths;
         _master = master;
         _pids = new PidRegistry(paths.Home.PidDir);
-
-        Receive<RegisterTick>(_ => _master.Tell(new RegisterHost(_settings.NodeName, Self)));
-        // Keep announcing every second (it costs one small message): a master that moved to another node learns
-        // of this host within a second of being up, and re-sends its assignments.
-        Receive<HostRegistered>(_ => { });
-        Receive<HostAssignments>(OnAssignments);
-        Receive<ApplyApp>(OnApply);
-        Receive<RemoveApp>(OnRemove);
-        Receive<InstanceOp>(OnInstanceOp);
-        Receive<ListInstances>(OnList);
-        Receive<ReloadApp>(OnReload);
-        Receive<GetHostReport>(_ => OnHostReport());
-        Receive<StopAllLocal>(_ =>
-        {
-            foreach (var app in _triggers.Keys.ToList()) StopTriggers(app);
-            var tasks = _apps.Values.Select(s => s.Ask<SupervisorProtocol.Done>(SupervisorProtocol.Shutdown.Instance, TimeSpan.FromMinutes(5))).ToList();
-            _apps.Clear();
-            Task.WhenAll(tasks).ContinueWith(_ => Done.Instance).PipeTo(Sender);
-        });
+        Running();
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
+
+    private string Node => _settings.NodeName;
 
     public static Props Props(PbmSettings settings, PbmPaths paths, IActorRef master, Logs.LogHub logs, Metrics.MetricsBoard metrics, TreeTracking trees, PbmGateway? gateway = null) =>
         Akka.Actor.Props.Create(() => new HostAgent(settings, paths, master, logs, metrics, trees, gateway));
@@ -75,86 +66,180 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        Context.ActorOf(Metrics.MetricsSampler.Props(_metrics, _trees, _settings.NodeName, _settings.MetricsInterval), "metrics");
+        Context.ActorOf(Metrics.MetricsSampler.Props(_metrics, _trees, Node, _settings.MetricsInterval), "metrics");
         Self.Tell(RegisterTick.Instance);
         Timers.StartPeriodicTimer("register", RegisterTick.Instance, TimeSpan.FromSeconds(1));
     }
 
-    /// <summary>Reconciliation: run exactly what the master assigns here; stop apps no longer assigned.</summary>
+    /// <summary>
+    /// A request of the master whose handling throws is answered with the error; this actor serves on (restarting it
+    /// would stop every instance of every app of the host).
+    /// </summary>
+    protected override bool AroundReceive(Receive receive, object message)
+    {
+        try
+        {
+            return base.AroundReceive(receive, message);
+        }
+        catch (Exception e) when (message is IPbmMessage)
+        {
+            _log.Error(e, "{0} failed", message.GetType().Name);
+            Sender.Tell(new HostFailed(Node, AppOf(message), $"{message.GetType().Name} failed on {Node}: {e.Message}"));
+            return true;
+        }
+    }
+
+    private void Running()
+    {
+        // Keep announcing every second (it costs one small message): a master that moved to another node learns
+        // of this host within a second of being up, and re-sends its assignments.
+        Receive<RegisterTick>(_ => _master.Tell(new RegisterHost(Node, Self)));
+        Receive<HostRegistered>(_ => { });
+        Receive<HostAssignments>(OnAssignments);
+        Receive<ApplyApp>(OnApply);
+        Receive<RouteOpened>(OnRouteOpened);
+        Receive<RemoveApp>(OnRemove);
+        Receive<InstanceOp>(OnInstanceOp);
+        Receive<ListInstances>(OnList);
+        Receive<ReloadApp>(OnReload);
+        Receive<GetHostReport>(_ => OnHostReport());
+        Receive<StopAllLocal>(_ => OnStopAll());
+        Receive<Terminated>(t => _removing.Remove(t.ActorRef));
+        ReceiveConversations();
+    }
+
+    /// <summary>
+    /// Stopping every instance (the daemon shuts down): new work is refused, with words, until the actor system
+    /// stops; reads still answer (with nothing).
+    /// </summary>
+    private void ShuttingDown()
+    {
+        Receive<RegisterTick>(_ => { });
+        Receive<HostRegistered>(_ => { });
+        Receive<HostAssignments>(_ => Sender.Tell(new HostFailed(Node, "*", $"host {Node} is shutting down")));
+        Receive<ApplyApp>(m => Sender.Tell(new HostFailed(Node, m.Spec.Name, $"host {Node} is shutting down")));
+        Receive<RouteOpened>(m => m.ReplyTo.Tell(new HostFailed(Node, m.Apply.Spec.Name, $"host {Node} is shutting down")));
+        Receive<RemoveApp>(m => Sender.Tell(new HostDone(Node, m.App)));
+        Receive<InstanceOp>(m => Sender.Tell(new HostFailed(Node, m.App, $"host {Node} is shutting down")));
+        Receive<ReloadApp>(m => Sender.Tell(new HostRollout(Node, m.Spec.Name, false, 0, 0, $"host {Node} is shutting down")));
+        Receive<ListInstances>(_ => Sender.Tell(new HostInstances(Node, [], _metrics.Host)));
+        Receive<GetHostReport>(_ => OnHostReport());
+        Receive<StopAllLocal>(_ => Sender.Tell(Done.Instance));
+        Receive<Terminated>(t => _removing.Remove(t.ActorRef));
+        ReceiveConversations();
+    }
+
+    private void ReceiveConversations()
+    {
+        Receive<Confirmations.Outcome>(o =>
+        {
+            if (_conversations.Remove(o.Id, out var c)) c.ReplyTo.Tell(c.Answer(o));
+        });
+        // The master waits for this host with its own command-wait; this host just goes on waiting for its apps.
+        Receive<Confirmations.Busy>(_ => { });
+    }
+
+    private void Converse(IReadOnlyList<Confirmations.Send> sends, IActorRef replyTo, Func<Confirmations.Outcome, object> answer)
+    {
+        var id = ++_lastId;
+        _conversations[id] = (replyTo, answer);
+        Context.ActorOf(Confirmations.Props(id, sends, _settings.CommandWait), $"conversation-{id}");
+    }
+
+    /// <summary>
+    /// Reconciliation: run exactly what the master assigns here; stop apps no longer assigned. Each assignment is
+    /// applied as an ordinary <see cref="ApplyApp"/> of this actor's, whose answer goes to the conversation.
+    /// </summary>
     private void OnAssignments(HostAssignments m)
     {
-        var node = _settings.NodeName;
         var wanted = m.Apps.Select(a => a.Spec.Name).ToHashSet();
-        var tasks = new List<Task>();
+        var sends = new List<Confirmations.Send>();
         foreach (var (name, supervisor) in _apps.Where(a => !wanted.Contains(a.Key)).ToList())
         {
             _log.Info("{0} is no longer assigned to this host; stopping it", name);
-            _apps.Remove(name);
+            Removing(name, supervisor);
+            StopTriggers(name);
             _gateway?.RemoveRouteAsync(name);
-            tasks.Add(supervisor.Ask<SupervisorProtocol.Done>(SupervisorProtocol.Shutdown.Instance, TimeSpan.FromMinutes(5)));
+            sends.Add(new Confirmations.Send($"app {name}", supervisor, SupervisorProtocol.Shutdown.Instance, Node, name));
         }
-        var self = Self;
-        foreach (var apply in m.Apps) tasks.Add(self.Ask<object>(apply, TimeSpan.FromMinutes(5)));
-        Task.WhenAll(tasks).ContinueWith(t => (object)(t.IsCompletedSuccessfully ? new HostDone(node, "*") : new HostFailed(node, "*", t.Exception!.GetBaseException().Message)))
-            .PipeTo(Sender);
+        sends.AddRange(m.Apps.Select(apply => new Confirmations.Send($"app {apply.Spec.Name}", Self, apply, Node, apply.Spec.Name)));
+        var node = Node;
+        Converse(sends, Sender, o => o.Failures.Count == 0 ? new HostDone(node, "*") : new HostFailed(node, "*", string.Join("; ", o.Failures)));
     }
 
     private void OnApply(ApplyApp m)
     {
         if (!_apps.TryGetValue(m.Spec.Name, out var supervisor) && m.Indices.Count == 0)
         {
-            Sender.Tell(new HostDone(_settings.NodeName, m.Spec.Name));
+            Sender.Tell(new HostDone(Node, m.Spec.Name));
             return;
         }
         if (supervisor is null)
         {
-            supervisor = Context.ActorOf(AppSupervisor.Props(m.Spec, _settings, _logs, _metrics, _pids, _trees, _settings.NodeName, _gateway),
+            supervisor = Context.ActorOf(AppSupervisor.Props(m.Spec, _settings, _logs, _metrics, _pids, _trees, Node, _gateway),
                 "app-" + Uri.EscapeDataString(m.Spec.Name) + "-" + Guid.NewGuid().ToString("N")[..6]);
             _apps[m.Spec.Name] = supervisor;
         }
         UpdateTriggers(m.Spec, m.Running && m.Indices.Count > 0, supervisor);
-        var apply = new SupervisorProtocol.Apply(m.Spec, m.Indices, m.Running);
         if (m.Spec.Port is not { } port || _gateway is null)
         {
-            Forward(supervisor, apply, m.Spec.Name);
+            supervisor.Forward(new SupervisorProtocol.Apply(m.Spec, m.Indices, m.Running));
             return;
         }
         // The public port is bound before any instance starts: a port in use fails the start, loudly.
-        var node = _settings.NodeName;
-        var sender = Sender;
         var spec = m.Spec;
-        _gateway.EnsureRouteAsync(spec.Name, port, spec.Route, spec.RouteHost, spec.Sticky).ContinueWith(t =>
+        var replyTo = Sender;
+        _gateway.EnsureRouteAsync(spec.Name, port, spec.Route, spec.RouteHost, spec.Sticky)
+            .PipeTo(Self, replyTo, () => new RouteOpened(m, supervisor, replyTo, null), e => new RouteOpened(m, supervisor, replyTo, MessageOf(e)));
+    }
+
+    /// <summary>The words of a failed task's exception (its own, not those of what it wraps: "cannot listen on port 80: ...").</summary>
+    private static string MessageOf(Exception e) => e is AggregateException a ? a.Flatten().InnerExceptions[0].Message : e.Message;
+
+    private void OnRouteOpened(RouteOpened m)
+    {
+        var app = m.Apply.Spec.Name;
+        if (m.Error is not null)
         {
-            if (t.IsFaulted)
-            {
-                sender.Tell(new HostFailed(node, spec.Name, t.Exception!.GetBaseException().Message));
-                return;
-            }
-            supervisor.Ask<SupervisorProtocol.Done>(apply, TimeSpan.FromMinutes(5)).ContinueWith(d =>
-                sender.Tell(d.IsCompletedSuccessfully ? new HostDone(node, spec.Name) : new HostFailed(node, spec.Name, d.Exception!.GetBaseException().Message)));
-        });
+            m.ReplyTo.Tell(new HostFailed(Node, app, m.Error));
+            return;
+        }
+        // Removed (or replaced) while the port opened: nothing left to apply here.
+        if (!_apps.TryGetValue(app, out var current) || !current.Equals(m.Supervisor))
+        {
+            m.ReplyTo.Tell(new HostDone(Node, app));
+            return;
+        }
+        m.Supervisor.Tell(new SupervisorProtocol.Apply(m.Apply.Spec, m.Apply.Indices, m.Apply.Running), m.ReplyTo);
     }
 
     private void OnHostReport()
     {
-        var node = _settings.NodeName;
+        var node = Node;
         var address = Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString();
-        var metrics = _metrics;
-        InstancesAsync(_apps.Values).ContinueWith(t =>
+        var host = _metrics.Host;
+        Context.ActorOf(Gather.Props(_apps.Values.ToList(), SupervisorProtocol.GetInstances.Instance, SupervisorWait, replies =>
         {
-            var all = t.Result;
-            var host = metrics.Host;
+            var all = Instances(replies);
             return new HostReport(new HostInfo(node, address, all.Count, all.Count(i => i.Status == InstanceStatus.Online),
                 host?.Load1 ?? 0, host?.MemoryTotal ?? 0, host?.MemoryAvailable ?? 0, host?.Cores ?? Environment.ProcessorCount));
-        }).PipeTo(Sender);
+        }, Sender));
     }
 
-    /// <summary>The instances of these supervisors; one that does not answer in time contributes nothing.</summary>
-    private Task<List<InstanceInfo>> InstancesAsync(IEnumerable<IActorRef> supervisors)
+    private void OnList(ListInstances m)
     {
-        var tasks = supervisors.Select(s => s.Ask<SupervisorProtocol.Instances>(SupervisorProtocol.GetInstances.Instance, _settings.AskTimeout)).ToList();
-        return Task.WhenAll(tasks).ContinueWith(_ => tasks.Where(x => x.IsCompletedSuccessfully).SelectMany(x => x.Result.List).ToList());
+        var node = Node;
+        var stats = _metrics.Host;
+        var targets = m.App is null ? _apps.Values.ToList() : _apps.TryGetValue(m.App, out var one) ? [one] : [];
+        Context.ActorOf(Gather.Props(targets, SupervisorProtocol.GetInstances.Instance, SupervisorWait,
+            replies => new HostInstances(node, Instances(replies), stats), Sender));
     }
+
+    private static List<InstanceInfo> Instances(IReadOnlyList<object> replies) =>
+        replies.OfType<SupervisorProtocol.Instances>().SelectMany(i => i.List).ToList();
+
+    /// <summary>An app supervisor answers a read at once; half the master's wait for this host leaves room for the way back.</summary>
+    private TimeSpan SupervisorWait => _settings.ListWait / 2;
 
     /// <summary>The app's watch and cron schedule run while it should run here; a new spec version gets new ones.</summary>
     private void UpdateTriggers(AppSpec spec, bool running, IActorRef supervisor)
@@ -178,28 +263,24 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
 
     private void OnReload(ReloadApp m)
     {
-        var node = _settings.NodeName;
         if (!_apps.TryGetValue(m.Spec.Name, out var supervisor))
         {
-            Sender.Tell(new HostRollout(node, m.Spec.Name, true, 0, 0, null));
+            Sender.Tell(new HostRollout(Node, m.Spec.Name, true, 0, 0, null));
             return;
         }
-        supervisor.Ask<SupervisorProtocol.RolloutResult>(new SupervisorProtocol.Reload(m.Spec, m.Parallel), TimeSpan.FromHours(1))
-            .ContinueWith(t => t.IsCompletedSuccessfully
-                ? new HostRollout(node, m.Spec.Name, t.Result.Completed, t.Result.Replaced, t.Result.Total, t.Result.Reason)
-                : new HostRollout(node, m.Spec.Name, false, 0, 0, t.Exception?.GetBaseException().Message))
-            .PipeTo(Sender);
+        supervisor.Forward(new SupervisorProtocol.Reload(m.Spec, m.Parallel));
     }
 
     private void OnRemove(RemoveApp m)
     {
-        if (!_apps.Remove(m.App, out var supervisor))
+        if (!_apps.TryGetValue(m.App, out var supervisor))
         {
-            Sender.Tell(new HostDone(_settings.NodeName, m.App));
+            Sender.Tell(new HostDone(Node, m.App));
             return;
         }
+        Removing(m.App, supervisor);
         StopTriggers(m.App);
-        Forward(supervisor, SupervisorProtocol.Shutdown.Instance, m.App);
+        supervisor.Forward(SupervisorProtocol.Shutdown.Instance);
         _gateway?.RemoveRouteAsync(m.App);
     }
 
@@ -207,7 +288,7 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
     {
         if (!_apps.TryGetValue(m.App, out var supervisor))
         {
-            Sender.Tell(new HostDone(_settings.NodeName, m.App));
+            Sender.Tell(new HostDone(Node, m.App));
             return;
         }
         object message = m.Op switch
@@ -219,24 +300,34 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
             "signal" => new SupervisorProtocol.SignalInstances(m.Indices, m.Signal ?? "SIGTERM"),
             _ => new SupervisorProtocol.RestartInstances(m.Indices),
         };
-        Forward(supervisor, message, m.App);
+        supervisor.Forward(message);
     }
 
-    private void Forward(IActorRef supervisor, object message, string app)
+    private void Removing(string app, IActorRef supervisor)
     {
-        var node = _settings.NodeName;
-        var timeout = TimeSpan.FromMinutes(5);
-        supervisor.Ask<SupervisorProtocol.Done>(message, timeout)
-            .ContinueWith(t => t.IsCompletedSuccessfully ? new HostDone(node, app) : (object)new HostFailed(node, app, t.Exception!.GetBaseException().Message))
-            .PipeTo(Sender);
+        _apps.Remove(app);
+        _removing[supervisor] = app;
+        Context.Watch(supervisor);
     }
 
-    private void OnList(ListInstances m)
+    /// <summary>
+    /// Daemon shutdown: every app's supervisor stops its instances gracefully (each bounded by its kill-timeout)
+    /// and then itself; answered once all did, those of apps just removed (`pbm kill`) included. Desired state is kept.
+    /// </summary>
+    private void OnStopAll()
     {
-        var node = _settings.NodeName;
-        var metrics = _metrics;
-        var targets = m.App is null ? _apps.Values.ToList() : _apps.TryGetValue(m.App, out var one) ? [one] : [];
-        InstancesAsync(targets).ContinueWith(t => new HostInstances(node, t.Result, metrics.Host)).PipeTo(Sender);
+        foreach (var app in _triggers.Keys.ToList()) StopTriggers(app);
+        var sends = _apps.Select(a => new Confirmations.Send($"app {a.Key}", a.Value, SupervisorProtocol.Shutdown.Instance, Node, a.Key))
+            // A removed app's supervisor is already stopping: asked again, it answers once its stop is over.
+            .Concat(_removing.Select(r => new Confirmations.Send($"app {r.Value}", r.Key, SupervisorProtocol.Shutdown.Instance, Node, r.Value)))
+            .ToList();
+        _apps.Clear();
+        Become(ShuttingDown);
+        Converse(sends, Sender, o =>
+        {
+            if (o.Failures.Count > 0) _log.Warning("stopping the apps of this host: {0}", string.Join("; ", o.Failures));
+            return Done.Instance;
+        });
     }
 
     /// <summary>Stop every instance on this host gracefully (daemon shutdown); desired state is kept.</summary>
@@ -249,6 +340,9 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
     {
         public static readonly Done Instance = new();
     }
+
+    /// <summary>The gateway port of an app is open (<paramref name="Error"/> null) or could not be: its Apply goes on.</summary>
+    private sealed record RouteOpened(ApplyApp Apply, IActorRef Supervisor, IActorRef ReplyTo, string? Error);
 
     private sealed record RegisterTick
     {

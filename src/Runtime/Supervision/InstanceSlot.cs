@@ -36,4 +36,36 @@ internal sealed class InstanceSlot(int index)
         Events.Enqueue(new InstanceEvent(DateTimeOffset.UtcNow, text));
         while (Events.Count > keep) Events.Dequeue();
     }
+
+    /// <summary>The instance as `pbm list` shows it, with its metrics and log drops from the node's boards.</summary>
+    public InstanceInfo Info(AppSpec spec, string node, Metrics.MetricsBoard metrics, Logs.LogHub logs)
+    {
+        var running = Status is InstanceStatus.Online or InstanceStatus.Stopping;
+        var tree = running ? metrics.Tree(Pid) : null;
+        var logStats = logs.PeekStats(spec.Name, Index);
+        return new InstanceInfo
+        {
+            Id = $"{spec.Name}:{Index}",
+            App = spec.Name,
+            Index = Index,
+            PmId = spec.InstanceIds is { } ids && ids.TryGetValue(Index, out var pmId) ? pmId : null,
+            Host = node,
+            Status = Status,
+            Pid = Pid,
+            StartedAt = Status is InstanceStatus.Online or InstanceStatus.Stopping or InstanceStatus.Launching ? StartedAt : null,
+            Restarts = Restarts,
+            UnstableRestarts = Unstable,
+            LastExit = LastExit,
+            Reason = Reason,
+            NextStartAt = Status == InstanceStatus.WaitingRestart ? NextStartAt : null,
+            Version = Version,
+            PrivatePort = PrivatePort,
+            Cpu = tree is { } t ? Math.Round(t.Cpu, 1) : null,
+            Memory = tree?.Rss,
+            Processes = tree?.Processes,
+            LogDropped = logStats?.Dropped ?? 0,
+            LogError = logStats?.Error,
+            Events = Events.ToList(),
+        };
+    }
 }

@@ -3,12 +3,12 @@ using Pbm.Client.Contracts;
 namespace Pbm.Runtime.Supervision;
 
 /// <summary>
-/// Thrown by a ProcessWorker when its process ends (or cannot start) without being asked to: the worker fails,
-/// and its AppSupervisor's strategy decides, by the app's restart policy, whether and when it restarts.
-/// The strategy writes its decision into <see cref="NextStartDelay"/>; the restarted worker reads it in
-/// PostRestart, so the delay travels with the failure and no state is shared between the two actors.
+/// Thrown by a ProcessWorker when its process ends (or cannot start) without being asked to, or once it stopped it
+/// for using more than --max-memory: the worker fails, and its AppSupervisor's strategy decides, by the app's
+/// restart policy, whether and when it restarts. The strategy tells the restarted worker when to start
+/// (<see cref="Messages.WorkerProtocol.Relaunch"/>): the exception carries facts only, never the decision.
 /// </summary>
-internal sealed class ProcessExitedException(int index, ExitInfo exit, bool startFailed = false, string workerId = "", int? pid = null)
+internal sealed class ProcessExitedException(int index, ExitInfo exit, bool startFailed = false, string workerId = "", int? pid = null, bool overMemory = false)
     : Exception(startFailed ? $"instance {index} could not start: {exit.Detail}" : $"instance {index} exited with code {exit.Code}")
 {
     public int Index { get; } = index;
@@ -18,5 +18,6 @@ internal sealed class ProcessExitedException(int index, ExitInfo exit, bool star
     public bool StartFailed { get; } = startFailed;
     /// <summary>The process that ended (none when it could not be spawned at all).</summary>
     public int? Pid { get; } = pid;
-    public TimeSpan NextStartDelay { get; set; }
+    /// <summary>pbm stopped it, over --max-memory (<see cref="ExitInfo.Detail"/> says by how much): its exit code is not the app's choice.</summary>
+    public bool OverMemory { get; } = overMemory;
 }

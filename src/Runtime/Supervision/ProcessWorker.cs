@@ -17,7 +17,9 @@ namespace Pbm.Runtime.Supervision;
 /// supervisor's decision, not the worker's. Stop and Restart are graceful: the kill signal to the whole group,
 /// SIGKILL after kill-timeout, and nothing of the tree left behind (its cgroup, or its descendants found in /proc:
 /// see <see cref="TreeTracking"/>; the wait for them runs in the child's exit task, never on this actor). With --max-memory it checks its tree's
-/// memory at every metrics sample and asks the supervisor for a graceful restart once the limit is passed.
+/// memory at every metrics sample; over the limit it stops the process gracefully and then fails like a crash, so
+/// the supervisor's restart policy decides what follows (backoff, errored). After a restart by its supervisor it
+/// starts when told (<see cref="Relaunch"/>, with the policy's delay).
 /// </summary>
 internal sealed class ProcessWorker : ReceiveActor, IWithTimers
 {
@@ -33,12 +35,16 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
     private Destination? _destination;
     private int? _privatePort;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly List<IActorRef> _stopWaiters = [];
+    private readonly List<(IActorRef Sender, long Request)> _stopWaiters = [];
     private InstanceLog? _output;
     private ChildProcess? _child;
     private bool _restartAfterStop;
     private int _generation;
     private bool _memoryReported;
+    /// <summary>Why the process is being stopped for its memory (null: it is not): its exit then fails this worker.</summary>
+    private string? _overMemory;
+    /// <summary>Restarted by the supervisor after a ProcessExitedException: waiting for its <see cref="Relaunch"/>.</summary>
+    private bool _awaitingRelaunch;
 
     public ProcessWorker(AppSpec spec, int index, PbmSettings settings, LogHub logs, MetricsBoard metrics, PidRegistry pids, TreeTracking trees, PbmGateway? gateway, string workerId)
     {
@@ -76,21 +82,32 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
     protected override void PostRestart(Exception reason)
     {
         WatchMemory();
-        var delay = reason is ProcessExitedException pe ? pe.NextStartDelay : TimeSpan.FromSeconds(1);
-        if (delay <= TimeSpan.Zero)
+        if (reason is ProcessExitedException)
         {
-            Self.Tell(new Launch(_generation));
+            // The supervisor's strategy has decided, by the restart policy, and its Relaunch says when.
+            _awaitingRelaunch = true;
             return;
         }
-        Report(InstanceStatus.WaitingRestart, nextStartAt: DateTimeOffset.UtcNow + delay);
-        Timers.StartSingleTimer("launch", new Launch(_generation), delay);
+        // A bug in this worker: start again after a pause rather than spin.
+        StartAfter(TimeSpan.FromSeconds(1));
     }
 
     protected override void PreRestart(Exception reason, object message)
     {
         // Keep the default (stop children, PostStop) but never lose a caller waiting for a stop.
-        foreach (var w in _stopWaiters) Self.Tell(Stop.Instance, w);
+        foreach (var (sender, request) in _stopWaiters) Self.Tell(new Stop(request), sender);
         base.PreRestart(reason, message);
+    }
+
+    private void StartAfter(TimeSpan delay)
+    {
+        if (delay <= TimeSpan.Zero)
+        {
+            LaunchProcess();
+            return;
+        }
+        Report(InstanceStatus.WaitingRestart, nextStartAt: DateTimeOffset.UtcNow + delay);
+        Timers.StartSingleTimer("launch", new Launch(_generation), delay);
     }
 
     protected override void PostStop()
@@ -113,8 +130,15 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
     private void Idle()
     {
         Receive<Launch>(l => l.Generation == _generation, _ => LaunchProcess());
+        Receive<Relaunch>(r =>
+        {
+            // Ignored when a stop (or a start) came first: the user's word wins over the policy's.
+            if (!_awaitingRelaunch) return;
+            _awaitingRelaunch = false;
+            StartAfter(r.Delay);
+        });
         Receive<Start>(_ => LaunchProcess());
-        Receive<Restart>(_ =>
+        Receive<Restart>(r =>
         {
             var sender = Sender;
             try
@@ -123,15 +147,16 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
             }
             finally
             {
-                sender.Tell(new WorkerStopped(_index));
+                sender.Tell(new WorkerStopped(_index, r.Request));
             }
         });
-        Receive<Stop>(_ =>
+        Receive<Stop>(m =>
         {
             _generation++;
+            _awaitingRelaunch = false;
             Timers.Cancel("launch");
             Report(InstanceStatus.Stopped);
-            Sender.Tell(new WorkerStopped(_index));
+            Sender.Tell(new WorkerStopped(_index, m.Request));
         });
         Receive<ProcessExited>(_ => { });
         Receive<StopTimedOut>(_ => { });
@@ -147,6 +172,12 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         });
         Receive<ReadyResult>(r => r.Pid == _child?.Pid, r =>
         {
+            if (r.Reason is not null && ReadyCheck == ReadyChecks.WaitReady)
+            {
+                // PM2's wait_ready counts an app that stays silent as ready once listen-timeout is over.
+                _log.Warning("{0}:{1} pid {2} {3}: counted as ready, as PM2's wait_ready does (--ready message requires it)", _spec.Name, _index, r.Pid, r.Reason);
+                r = r with { Reason = null };
+            }
             if (r.Reason is null)
             {
                 if (_gateway is not null && _privatePort is { } port)
@@ -171,34 +202,38 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
             Report(InstanceStatus.Disconnected, _child!.Pid, _child.StartedAt);
             Become(Disconnected);
         });
-        Receive<Stop>(_ => BeginStop(restart: false));
-        Receive<Restart>(_ => BeginStop(restart: true));
+        Receive<Stop>(m => BeginStop(restart: false, (Sender, m.Request)));
+        Receive<Restart>(m => BeginStop(restart: true, (Sender, m.Request)));
         Receive<SendSignal>(m => Processes.Native.Kill(_child!.Pid, Client.Specs.Signals.NumberOf(m.Signal)));
         Receive<Start>(_ => { });
         Receive<Launch>(_ => { });
+        Receive<Relaunch>(_ => { });
         Receive<StopTimedOut>(_ => { });
         Receive<MetricsSampler.Sampled>(_ => CheckMemory());
     }
 
+    /// <summary>Over --max-memory: stop the process gracefully; its exit then fails this worker (see <see cref="Stopping"/>).</summary>
     private void CheckMemory()
     {
         if (_memoryReported || _child is null || _spec.MaxMemoryBytes is not { } limit) return;
         if (_metrics.Tree(_child.Pid) is not { } tree || tree.Rss <= limit) return;
         _memoryReported = true;
         Context.Parent.Tell(new MemoryExceeded(_index, tree.Rss, limit, Self));
+        _overMemory = $"memory {ByteSize.Format(tree.Rss)} over the limit of {ByteSize.Format(limit)}";
+        BeginStop(restart: false, waiter: null);
     }
 
     private void Stopping()
     {
-        Receive<Stop>(_ =>
+        Receive<Stop>(m =>
         {
             _restartAfterStop = false;
-            _stopWaiters.Add(Sender);
+            _stopWaiters.Add((Sender, m.Request));
         });
-        Receive<Restart>(_ =>
+        Receive<Restart>(m =>
         {
             _restartAfterStop = true;
-            _stopWaiters.Add(Sender);
+            _stopWaiters.Add((Sender, m.Request));
         });
         Receive<Drained>(d => d.Pid == _child?.Pid, d =>
         {
@@ -212,8 +247,18 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         });
         Receive<ProcessExited>(e => e.Pid == _child?.Pid, e =>
         {
-            _log.Info("{0}:{1} pid {2} stopped on request{3} (code {4})", _spec.Name, _index, e.Pid, _restartAfterStop ? ", to restart" : "", e.Code);
             LeaveGateway();
+            if (_overMemory is { } why && _stopWaiters.Count == 0 && !_restartAfterStop)
+            {
+                // Stopped for its memory, and nobody asked for a stop meanwhile: fail, so the restart policy decides.
+                _overMemory = null;
+                var startedAt = _child!.StartedAt;
+                ForgetChild(e.Pid);
+                _log.Info("{0}:{1} pid {2} stopped for its memory (code {3})", _spec.Name, _index, e.Pid, e.Code);
+                throw new ProcessExitedException(_index, ExitOf(e.Code, startedAt, why), workerId: _workerId, pid: e.Pid, overMemory: true);
+            }
+            _overMemory = null;
+            _log.Info("{0}:{1} pid {2} stopped on request{3} (code {4})", _spec.Name, _index, e.Pid, _restartAfterStop ? ", to restart" : "", e.Code);
             ForgetChild(e.Pid);
             Become(Idle);
             var waiters = _stopWaiters.ToList();
@@ -226,11 +271,12 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
             }
             finally
             {
-                foreach (var w in waiters) w.Tell(new WorkerStopped(_index));
+                foreach (var (sender, request) in waiters) sender.Tell(new WorkerStopped(_index, request));
             }
         });
         Receive<Start>(_ => _restartAfterStop = true);
         Receive<Launch>(_ => { });
+        Receive<Relaunch>(_ => { });
         Receive<ReadyResult>(_ => { });
         Receive<Disconnect>(_ => { });
         Receive<MetricsSampler.Sampled>(_ => { });
@@ -245,13 +291,14 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
             Report(InstanceStatus.Stopped);
             Context.Stop(Self);
         });
-        Receive<Stop>(_ => BeginStop(restart: false));
+        Receive<Stop>(m => BeginStop(restart: false, (Sender, m.Request)));
         Receive<object>(_ => { });
     }
 
     private void LaunchProcess()
     {
         _generation++;
+        _awaitingRelaunch = false;
         Timers.Cancel("launch");
         Report(InstanceStatus.Launching);
         if (_output is null)
@@ -294,20 +341,9 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
             // Launching until the app says it is ready (process.send('ready')), port or not. PM2's wait_ready counts
             // an app that stays silent as ready once listen-timeout is over (it then still runs: an exit fails it first).
             Report(InstanceStatus.Launching, child.Pid, child.StartedAt);
-            var lenient = ReadyCheck == ReadyChecks.WaitReady;
-            var app = $"{_spec.Name}:{_index}";
-            var log = _log;
             Readiness.WaitForMessageAsync(child.ReadyMessage, listenTimeout)
-                .ContinueWith(t =>
-                {
-                    var reason = t.IsCompletedSuccessfully ? t.Result : "readiness wait failed";
-                    if (reason is not null && lenient)
-                    {
-                        log.Warning("{0} pid {1} {2}: counted as ready, as PM2's wait_ready does (--ready message requires it)", app, pid, reason);
-                        reason = null;
-                    }
-                    self.Tell(new ReadyResult(pid, reason));
-                }, TaskContinuationOptions.ExecuteSynchronously);
+                .ContinueWith(t => self.Tell(new ReadyResult(pid, t.IsCompletedSuccessfully ? t.Result : "readiness wait failed")),
+                    TaskContinuationOptions.ExecuteSynchronously);
             return;
         }
         if (ReadyCheck is { } check && _privatePort is { } probePort)
@@ -328,10 +364,11 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         _gateway?.Remove(_spec.Name, _destination);
     }
 
-    private void BeginStop(bool restart)
+    /// <param name="waiter">Who waits for the stop, with its request (none for a stop of the worker's own).</param>
+    private void BeginStop(bool restart, (IActorRef Sender, long Request)? waiter)
     {
         _restartAfterStop = restart;
-        _stopWaiters.Add(Sender);
+        if (waiter is { } w) _stopWaiters.Add(w);
         var child = _child!;
         Report(InstanceStatus.Stopping, child.Pid, child.StartedAt);
         Become(Stopping);

@@ -16,10 +16,11 @@ internal sealed record RestartPolicy(
     /// max, +-20% jitter); more than max-restarts unstable starts in a row errors the instance. Unlike PM2 the
     /// count never silently resets with time: only a stable run or `pbm restart` resets it.
     /// </summary>
-    public RestartDecision Decide(int unstableSoFar, int exitCode, TimeSpan uptime, double jitter01)
+    /// <param name="exitCode">The process's exit code; null when pbm stopped it (over --max-memory): stop exit codes do not apply.</param>
+    public RestartDecision Decide(int unstableSoFar, int? exitCode, TimeSpan uptime, double jitter01)
     {
-        if (!AutoRestart) return RestartDecision.Stop("exited; autorestart is off", unstableSoFar);
-        if (StopExitCodes.Contains(exitCode)) return RestartDecision.Stop($"exited with code {exitCode}, a stop exit code", unstableSoFar);
+        if (!AutoRestart) return RestartDecision.Stop(exitCode is null ? "stopped for its memory; autorestart is off" : "exited; autorestart is off", unstableSoFar);
+        if (exitCode is { } code && StopExitCodes.Contains(code)) return RestartDecision.Stop($"exited with code {code}, a stop exit code", unstableSoFar);
         if (uptime >= MinUptime) return RestartDecision.RestartAfter(RestartDelay, 0);
 
         var unstable = unstableSoFar + 1;

@@ -48,17 +48,9 @@ internal sealed class AppTriggers : ReceiveActor, IWithTimers
         });
         Receive<Quiet>(_ => Act($"{_lastChange} changed"));
         Receive<CronTick>(OnCronTick);
-        Receive<Acted>(m =>
-        {
-            _busy = false;
-            if (m.Error is not null) _log.Warning("{0}: {1} failed: {2}", _spec.Name, Verb, m.Error);
-            if (_again)
-            {
-                // Files changed while the restart ran: the running code may predate them.
-                _again = false;
-                Act("files changed during the last " + Verb);
-            }
-        });
+        Receive<HostProtocol.HostDone>(_ => Acted(null));
+        Receive<HostProtocol.HostFailed>(f => Acted(f.Error));
+        Receive<HostProtocol.HostRollout>(r => Acted(r.Completed ? null : r.Reason ?? "halted"));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -122,17 +114,21 @@ internal sealed class AppTriggers : ReceiveActor, IWithTimers
         }
         _busy = true;
         _log.Info("{0}: {1} ({2})", _spec.Name, Verb, reason);
-        var timeout = TimeSpan.FromMilliseconds(_spec.KillTimeoutMs) * 2 + TimeSpan.FromMilliseconds(_spec.ListenTimeoutMs) * 2 + TimeSpan.FromMinutes(1);
-        if (_spec.Port is null)
+        // The supervisor answers every request (HostDone, HostFailed, or HostRollout for a reload), bounded by the
+        // app's own kill-timeout and readiness; it goes away only with this actor (the host agent stops both).
+        _supervisor.Tell(_spec.Port is null ? new SupervisorProtocol.RestartRunning(Finished: cron) : new SupervisorProtocol.ReloadCurrent(1));
+    }
+
+    private void Acted(string? error)
+    {
+        _busy = false;
+        if (error is not null) _log.Warning("{0}: {1} failed: {2}", _spec.Name, Verb, error);
+        if (_again)
         {
-            _supervisor.Ask<SupervisorProtocol.Done>(new SupervisorProtocol.RestartRunning(Finished: cron), timeout)
-                .ContinueWith(t => new Acted(t.IsCompletedSuccessfully ? null : t.Exception?.GetBaseException().Message))
-                .PipeTo(Self);
-            return;
+            // Files changed while the restart ran: the running code may predate them.
+            _again = false;
+            Act("files changed during the last " + Verb);
         }
-        _supervisor.Ask<SupervisorProtocol.RolloutResult>(new SupervisorProtocol.ReloadCurrent(1), timeout * 4)
-            .ContinueWith(t => new Acted(t.IsCompletedSuccessfully ? t.Result.Completed ? null : t.Result.Reason : t.Exception?.GetBaseException().Message))
-            .PipeTo(Self);
     }
 
     private sealed record Changed(string Path);
@@ -143,6 +139,4 @@ internal sealed class AppTriggers : ReceiveActor, IWithTimers
     }
 
     private sealed record CronTick(DateTimeOffset At);
-
-    private sealed record Acted(string? Error);
 }

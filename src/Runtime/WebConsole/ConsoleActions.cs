@@ -9,6 +9,8 @@ using Microsoft.AspNetCore.Routing;
 using Pbm.Client;
 using Pbm.Client.Contracts;
 using Pbm.Client.Specs;
+using Pbm.Runtime.Config;
+using Pbm.Runtime.Control;
 using Pbm.Runtime.Hosting;
 using static Pbm.Runtime.Messages.MasterProtocol;
 
@@ -24,7 +26,7 @@ internal static class ConsoleActions
 {
     public static void Map(IEndpointRouteBuilder api)
     {
-        api.MapPost("/api/console/start", async Task<IResult> (HttpRequest request, ActorRegistry registry) =>
+        api.MapPost("/api/console/start", async Task<IResult> (HttpRequest request, ActorRegistry registry, PbmSettings settings) =>
         {
             var body = await ReadAsync(request, ConsoleJsonContext.Default.ConsoleStartRequest);
             if (body is null || string.IsNullOrWhiteSpace(body.Script)) return Error("missing script: a path on the node, or a command on its PATH", 400);
@@ -49,10 +51,10 @@ internal static class ConsoleActions
             {
                 return Error(e.Message, 400);
             }
-            return await SendAsync(registry, new StartApp(spec), TimeSpan.FromMinutes(5));
+            return await ControlApi.Send(registry, settings, new StartApp(spec));
         });
 
-        api.MapPost("/api/console/deploy", async Task<IResult> (HttpRequest request, ActorRegistry registry) =>
+        api.MapPost("/api/console/deploy", async Task<IResult> (HttpRequest request, ActorRegistry registry, PbmSettings settings) =>
         {
             var body = await ReadAsync(request, ConsoleJsonContext.Default.ConsoleDeployRequest);
             if (body is null || string.IsNullOrWhiteSpace(body.App)) return Error("missing app", 400);
@@ -63,7 +65,7 @@ internal static class ConsoleActions
             object current;
             try
             {
-                current = await master.Ask<object>(new GetApp(body.App), TimeSpan.FromSeconds(30));
+                current = await master.Ask<object>(new GetApp(body.App), settings.AskTimeout);
             }
             catch (AskTimeoutException)
             {
@@ -73,29 +75,8 @@ internal static class ConsoleActions
             if (current is not AppInfo app) return Error($"unexpected answer {current.GetType().Name}", 500);
             var spec = DeploySpec.Rebase(app.Spec, dir);
             if (!File.Exists(spec.Script)) return Error($"{dir} has no {System.IO.Path.GetRelativePath(dir, spec.Script)} (the app runs {app.Spec.Script})", 400);
-            return await SendAsync(registry, new Messages.MasterProtocol.Deploy(spec, Math.Max(1, body.Parallel)), TimeSpan.FromHours(1));
+            return await ControlApi.Send(registry, settings, new Messages.MasterProtocol.Deploy(spec, Math.Max(1, body.Parallel)));
         });
-    }
-
-    private static async Task<IResult> SendAsync(ActorRegistry registry, ICommand command, TimeSpan timeout)
-    {
-        object answer;
-        try
-        {
-            var master = await registry.GetAsync<MasterKey>();
-            answer = await master.Ask<object>(command, timeout);
-        }
-        catch (AskTimeoutException)
-        {
-            return Error("the master did not answer in time", 504);
-        }
-        return answer switch
-        {
-            Failed f => Error(f.Error, f.Status),
-            OperationResult o => Results.Json(o, PbmJsonContext.Default.OperationResult),
-            Status.Failure sf => Error(sf.Cause.Message, 500),
-            _ => Error($"unexpected answer {answer.GetType().Name}", 500),
-        };
     }
 
     private static async Task<T?> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> info) where T : class

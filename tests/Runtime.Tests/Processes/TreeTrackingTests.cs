@@ -62,6 +62,9 @@ public sealed class TreeTrackingTests : IDisposable
         var (child, lines) = Sh(Cgroups(), "setsid sleep 600 & echo $!; exec sleep 600");
         var grandchild = await GrandchildAsync(lines);
         var cgroup = child.Tree.Cgroup!.Path;
+        // $! is echoed as soon as the grandchild is forked: its setsid(2) may not have run yet.
+        var watch = Stopwatch.StartNew();
+        while (ProcStat.Read(grandchild) is { Session: var session } && session != grandchild && watch.Elapsed < Limit) await Task.Delay(10);
         Assert.Equal(grandchild, ProcStat.Read(grandchild)!.Value.Session);
         Assert.EndsWith($"/t-0-{child.Pid}", cgroup);
         Assert.EndsWith(CgroupOf(grandchild), cgroup);

@@ -26,7 +26,7 @@ public sealed class AppSupervisorTests : TestKit, IDisposable
     {
         var sup = Sys.ActorOf(AppSupervisor.Props(spec, _settings, new Pbm.Runtime.Logs.LogHub(_dir), new Pbm.Runtime.Metrics.MetricsBoard(), new PidRegistry(Path.Combine(_dir, "pids")), TreeTracking.WalkProc(TimeSpan.FromSeconds(3)), "test"));
         sup.Tell(new SupervisorProtocol.Apply(spec, Enumerable.Range(0, instances).ToList(), true));
-        ExpectMsg<SupervisorProtocol.Done>(TimeSpan.FromSeconds(10));
+        ExpectMsg<HostProtocol.HostDone>(TimeSpan.FromSeconds(10));
         return sup;
     }
 
@@ -42,7 +42,7 @@ public sealed class AppSupervisorTests : TestKit, IDisposable
         Assert.All(list, i => Assert.Equal(InstanceStatus.Online, i.Status));
         Assert.All(list, i => Assert.True(Directory.Exists($"/proc/{i.Pid}")));
         sup.Tell(SupervisorProtocol.Shutdown.Instance);
-        ExpectMsg<SupervisorProtocol.Done>(TimeSpan.FromSeconds(10));
+        ExpectMsg<HostProtocol.HostDone>(TimeSpan.FromSeconds(10));
         Assert.All(list, i => Assert.False(Directory.Exists($"/proc/{i.Pid}") && !File.ReadAllText($"/proc/{i.Pid}/stat").Contains(") Z")));
     }
 
@@ -78,7 +78,7 @@ public sealed class AppSupervisorTests : TestKit, IDisposable
 
         // Restart gives it a fresh series.
         sup.Tell(new SupervisorProtocol.RestartInstances(null));
-        ExpectMsg<SupervisorProtocol.Done>(TimeSpan.FromSeconds(10));
+        ExpectMsg<HostProtocol.HostDone>(TimeSpan.FromSeconds(10));
         AwaitAssert(() => Assert.True(Instances(sup)[0].Restarts >= 3), TimeSpan.FromSeconds(5));
     }
 
@@ -89,7 +89,7 @@ public sealed class AppSupervisorTests : TestKit, IDisposable
         var sup = Supervisor(spec, 3);
         var before = Instances(sup);
         sup.Tell(new SupervisorProtocol.Apply(spec with { Instances = 1 }, [0], true));
-        ExpectMsg<SupervisorProtocol.Done>(TimeSpan.FromSeconds(10));
+        ExpectMsg<HostProtocol.HostDone>(TimeSpan.FromSeconds(10));
         var after = Instances(sup);
         Assert.Single(after);
         Assert.Equal(before[0].Pid, after[0].Pid);
@@ -97,7 +97,7 @@ public sealed class AppSupervisorTests : TestKit, IDisposable
             TimeSpan.FromSeconds(3));
 
         sup.Tell(new SupervisorProtocol.StopInstances(null));
-        ExpectMsg<SupervisorProtocol.Done>(TimeSpan.FromSeconds(10));
+        ExpectMsg<HostProtocol.HostDone>(TimeSpan.FromSeconds(10));
         Assert.Equal(InstanceStatus.Stopped, Instances(sup)[0].Status);
     }
 
@@ -113,13 +113,13 @@ public sealed class AppSupervisorTests : TestKit, IDisposable
 
         // A watch trigger restarts what runs: the finished job stays finished.
         sup.Tell(new SupervisorProtocol.RestartRunning(Finished: false));
-        ExpectMsg<SupervisorProtocol.Done>(TimeSpan.FromSeconds(10));
+        ExpectMsg<HostProtocol.HostDone>(TimeSpan.FromSeconds(10));
         Thread.Sleep(300);
         Assert.Single(File.ReadAllLines(runs));
 
         // The cron tick runs it again.
         sup.Tell(new SupervisorProtocol.RestartRunning(Finished: true));
-        ExpectMsg<SupervisorProtocol.Done>(TimeSpan.FromSeconds(10));
+        ExpectMsg<HostProtocol.HostDone>(TimeSpan.FromSeconds(10));
         AwaitAssert(() => Assert.Equal(2, File.ReadAllLines(runs).Length), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
         AwaitAssert(() => Assert.Equal(InstanceStatus.Stopped, Instances(sup)[0].Status), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
 
@@ -127,9 +127,9 @@ public sealed class AppSupervisorTests : TestKit, IDisposable
         var looping = Spec("exec sleep 60");
         var sup2 = Supervisor(looping, 1);
         sup2.Tell(new SupervisorProtocol.StopInstances(null));
-        ExpectMsg<SupervisorProtocol.Done>(TimeSpan.FromSeconds(10));
+        ExpectMsg<HostProtocol.HostDone>(TimeSpan.FromSeconds(10));
         sup2.Tell(new SupervisorProtocol.RestartRunning(Finished: true));
-        ExpectMsg<SupervisorProtocol.Done>(TimeSpan.FromSeconds(10));
+        ExpectMsg<HostProtocol.HostDone>(TimeSpan.FromSeconds(10));
         Thread.Sleep(300);
         Assert.Equal(InstanceStatus.Stopped, Instances(sup2)[0].Status);
     }

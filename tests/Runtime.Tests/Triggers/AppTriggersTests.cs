@@ -33,7 +33,7 @@ public sealed class AppTriggersTests : TestKit, IDisposable
         Sys.ActorOf(AppTriggers.Props(Spec(cron: "0 3 * * *"), supervisor, _settings, clock, TimeZoneInfo.Utc));
         supervisor.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
         Assert.True(supervisor.ExpectMsg<SupervisorProtocol.RestartRunning>(TimeSpan.FromSeconds(6)).Finished); // a periodic job runs again
-        supervisor.Reply(new SupervisorProtocol.Done("t"));
+        supervisor.Reply(new Pbm.Runtime.Messages.HostProtocol.HostDone("test", "t"));
         // The next occurrence is tomorrow at 03:00: nothing more now.
         supervisor.ExpectNoMsg(TimeSpan.FromSeconds(1.5));
     }
@@ -69,7 +69,7 @@ public sealed class AppTriggersTests : TestKit, IDisposable
         supervisor.ExpectNoMsg(TimeSpan.FromMilliseconds(800));
         for (var i = 0; i < 5; i++) File.WriteAllText(Path.Combine(_dir, "src", "app.js"), $"v{i}");
         Assert.False(supervisor.ExpectMsg<SupervisorProtocol.RestartRunning>(TimeSpan.FromSeconds(3)).Finished);
-        supervisor.Reply(new SupervisorProtocol.Done("t"));
+        supervisor.Reply(new Pbm.Runtime.Messages.HostProtocol.HostDone("test", "t"));
         supervisor.ExpectNoMsg(TimeSpan.FromMilliseconds(800));
     }
 
