@@ -143,6 +143,8 @@ public static class PbmDaemon
         if (File.Exists(home.Socket)) File.Delete(home.Socket);
         builder.WebHost.ConfigureKestrel(k =>
         {
+            // A larger body is refused (413, see ErrorBodyMiddleware) instead of read whole: 30 MB by default.
+            k.Limits.MaxRequestBodySize = settings.ApiMaxBodyBytes;
             // TCP first: Kestrel serves each endpoint as soon as it is bound, and `pbm daemon --api` returns once
             // the socket answers; bound in this order, the TCP API (and its TLS certificate) is ready by then.
             if (api is not null)
@@ -185,6 +187,7 @@ public static class PbmDaemon
         });
 
         var app = builder.Build();
+        app.UseMiddleware<ErrorBodyMiddleware>();
         app.UseWebConsole(info);
         app.UseMiddleware<ApiTokenMiddleware>(token);
         ControlApi.Map(app, info);
