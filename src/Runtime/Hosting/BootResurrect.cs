@@ -36,7 +36,11 @@ internal static class BootResurrect
                 await Task.Delay(100, stopping).ConfigureAwait(false);
             }
             var answer = await master.Ask<object>(new Resurrect(dump), TimeSpan.FromMinutes(5), stopping).ConfigureAwait(false);
-            if (answer is DumpResult result) log.LogInformation("resurrect: started {Apps} from {Dump}", string.Join(", ", result.Apps), dump);
+            if (answer is DumpResult result)
+            {
+                log.LogInformation("resurrect: started {Apps} from {Dump}", string.Join(", ", result.Apps), dump);
+                foreach (var left in result.Warnings) log.LogWarning("resurrect from {Dump}: {Problem}", dump, left);
+            }
             else if (answer is Failed failed) log.LogWarning("resurrect from {Dump} failed: {Error}", dump, failed.Error);
         }
         catch (Exception e) when (e is AskTimeoutException or OperationCanceledException)

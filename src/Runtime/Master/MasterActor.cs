@@ -63,6 +63,7 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
             _apps[app.Spec.Name] = app with { Spec = InstanceIds.Assign(app.Spec, _apps.Values.Select(a => a.Spec)) };
         _log.Info("master started with {0} apps at revision {1} (local file {2}, replicated {3})",
             _apps.Count, _revision, _local.Revision, replicated?.Revision.ToString() ?? "none");
+        foreach (var problem in replicated?.Problems.Select(p => $"replicated state: {p}") ?? []) { _log.Warning("{0}", problem); _warnings.Add(problem); }
         _replicator.Tell(Dsl.Subscribe(ReplicatedState.Key, Self));
         Timers.StartSingleTimer("grace", GraceOver.Instance, _settings.HostGrace);
         Become(Ready);
@@ -282,7 +283,7 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
         {
             dumped = StateStore.Read(m.Path);
         }
-        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidDataException or IOException)
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidDataException or IOException or UnauthorizedAccessException)
         {
             Sender.Tell(new Failed($"cannot read dump {m.Path}: {e.Message.Split('\n')[0]}", 400));
             return;
@@ -294,7 +295,7 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
         var tasks = added.SelectMany(a => HostsOf(a).Select(h => ApplyTo(h, a))).ToList();
         var sender = Sender;
         var names = added.Select(a => a.Spec.Name).Order(StringComparer.Ordinal).ToList();
-        Task.WhenAll(tasks).ContinueWith(_ => new DumpResult(m.Path, names)).PipeTo(sender);
+        Task.WhenAll(tasks).ContinueWith(_ => new DumpResult(m.Path, names) { Warnings = dumped.Problems }).PipeTo(sender);
     }
 
     private void OnKillAll()
