@@ -14,7 +14,7 @@ namespace Pbm.Runtime.Supervision;
 /// the master (through the singleton proxy) until acknowledged, and again whenever the master's
 /// incarnation changes, so a new master learns of every host and re-sends its assignments.
 /// Strategy: an AppSupervisor that throws is resumed, never restarted, because a restart would stop every
-/// instance of the app for a bug in bookkeeping.
+/// instance of the app for a bug in bookkeeping; one that cannot be created is stopped and its app errored here.
 /// </summary>
 internal sealed class HostAgent : ReceiveActor, IWithTimers
 {
@@ -29,6 +29,7 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, IActorRef> _apps = [];
     private readonly Dictionary<string, (IActorRef Actor, int Version)> _triggers = [];
+    private readonly ErroredApps _errored = new();
 
     public HostAgent(PbmSettings settings, PbmPaths paths, IActorRef master, Logs.LogHub logs, Metrics.MetricsBoard metrics, TreeTracking trees, PbmGateway? gateway)
     {
@@ -69,6 +70,19 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(e =>
         {
+            // A child that could not even be created: Akka would turn Resume into a re-create, in a loop (see ErroredApps).
+            if (e is ActorInitializationException init)
+            {
+                var app = _apps.FirstOrDefault(a => a.Value.Equals(init.Actor)).Key;
+                _log.Error(e, "{0} could not start; stopped{1}", init.Actor?.Path.Name ?? "a child", app is null ? "" : $", {app} is errored on this host");
+                if (app is not null)
+                {
+                    _apps.Remove(app);
+                    StopTriggers(app);
+                    _errored.Failed(app, e);
+                }
+                return Directive.Stop;
+            }
             _log.Error(e, "app supervisor failed; resuming it");
             return Directive.Resume;
         });
@@ -85,6 +99,7 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
     {
         var node = _settings.NodeName;
         var wanted = m.Apps.Select(a => a.Spec.Name).ToHashSet();
+        _errored.KeepOnly(wanted);
         var tasks = new List<Task>();
         foreach (var (name, supervisor) in _apps.Where(a => !wanted.Contains(a.Key)).ToList())
         {
@@ -101,6 +116,7 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
 
     private void OnApply(ApplyApp m)
     {
+        _errored.Assigned(m.Spec, m.Indices);
         if (!_apps.TryGetValue(m.Spec.Name, out var supervisor) && m.Indices.Count == 0)
         {
             Sender.Tell(new HostDone(_settings.NodeName, m.Spec.Name));
@@ -193,6 +209,7 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
 
     private void OnRemove(RemoveApp m)
     {
+        _errored.Forget(m.App);
         if (!_apps.Remove(m.App, out var supervisor))
         {
             Sender.Tell(new HostDone(_settings.NodeName, m.App));
@@ -236,7 +253,8 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
         var node = _settings.NodeName;
         var metrics = _metrics;
         var targets = m.App is null ? _apps.Values.ToList() : _apps.TryGetValue(m.App, out var one) ? [one] : [];
-        InstancesAsync(targets).ContinueWith(t => new HostInstances(node, t.Result, metrics.Host)).PipeTo(Sender);
+        var errored = _errored.Instances(m.App, node);
+        InstancesAsync(targets).ContinueWith(t => new HostInstances(node, [.. t.Result, .. errored], metrics.Host)).PipeTo(Sender);
     }
 
     /// <summary>Stop every instance on this host gracefully (daemon shutdown); desired state is kept.</summary>
