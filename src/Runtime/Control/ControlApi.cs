@@ -138,12 +138,17 @@ internal static class ControlApi
         return errors.Count == 0 ? null : $"invalid app spec: {string.Join("; ", errors)}";
     }
 
-    /// <summary>Null when <paramref name="name"/> can name a dump (PbmHome.DumpFile); else why not.</summary>
-    private static string? DumpProblem(string? name) =>
-        RequestBody.TextProblem("name", name) is { } problem ? $"invalid dump name: {problem}"
-        : name is not null && name.Contains('/') && !Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(name)))
-            ? $"invalid dump name: no such directory {Client.Specs.SpecValidator.Show(Path.GetDirectoryName(Path.GetFullPath(name))!)}"
-            : null;
+    /// <summary>Null when <paramref name="name"/> can name a dump file (see PbmHome.DumpFile); else why not.</summary>
+    private static string? DumpProblem(string? name)
+    {
+        if (RequestBody.TextProblem("name", name) is { } problem) return $"invalid dump name: {problem}";
+        if (name is null || (!name.Contains('/') && !name.EndsWith(".json", StringComparison.Ordinal))) return null;
+        var path = Path.GetFullPath(name);
+        if (name.EndsWith('/') || Directory.Exists(path)) return $"invalid dump name: {Client.Specs.SpecValidator.Show(name)} is a folder; give a file's path";
+        return Path.GetDirectoryName(path) is { } folder && Directory.Exists(folder)
+            ? null
+            : $"invalid dump name: no such folder for {Client.Specs.SpecValidator.Show(path)}";
+    }
 
     /// <summary>
     /// One try of a read (list, show). A read sent while the master's node is dying goes to the dead singleton and

@@ -5,8 +5,8 @@ namespace Pbm.Runtime.Control;
 
 /// <summary>
 /// The outermost middleware of the control API: every answer it gives has words. A body larger than
-/// pbm.api.max-body-size is refused with 413 before anything reads it (when its Content-Length says so; a chunked
-/// one when a read passes the limit); a request Kestrel finds malformed while it is read keeps Kestrel's status; a
+/// pbm.api.max-body-size is refused with 413 before any endpoint sees it (when its Content-Length says so; a chunked
+/// one when RequestBody's read passes the limit); a request Kestrel finds malformed while it is read keeps Kestrel's status; a
 /// status set without a body (404 no such endpoint, 405 wrong method, 400 a query parameter that does not bind) gets
 /// one; and, as a last resort, an exception nobody caught is logged and answered with a JSON 500 that names it.
 /// Bad input is meant to be a 400 from its endpoint: a 500 here is a bug to fix.
@@ -18,7 +18,9 @@ internal sealed class ErrorBodyMiddleware(RequestDelegate next, Config.PbmSettin
         var request = context.Request;
         if (request.ContentLength > settings.ApiMaxBodyBytes)
         {
-            await WriteAsync(context, StatusCodes.Status413PayloadTooLarge, TooLarge(request.ContentLength.Value));
+            // Dropped, not read into memory (see RequestBody.DrainAsync), and never handed to an endpoint.
+            if (request.ContentLength <= RequestBody.DrainLimit) await RequestBody.DrainAsync(request);
+            await WriteAsync(context, StatusCodes.Status413PayloadTooLarge, RequestBody.TooLarge(settings.ApiMaxBodyBytes, request.ContentLength));
             return;
         }
         try
@@ -28,7 +30,7 @@ internal sealed class ErrorBodyMiddleware(RequestDelegate next, Config.PbmSettin
         catch (BadHttpRequestException e)
         {
             if (context.Response.HasStarted) return;
-            await WriteAsync(context, e.StatusCode, e.StatusCode == StatusCodes.Status413PayloadTooLarge ? TooLarge(null) : $"bad request: {e.Message}");
+            await WriteAsync(context, e.StatusCode, e.StatusCode == StatusCodes.Status413PayloadTooLarge ? RequestBody.TooLarge(settings.ApiMaxBodyBytes, null) : $"bad request: {e.Message}");
             return;
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
@@ -55,9 +57,6 @@ internal sealed class ErrorBodyMiddleware(RequestDelegate next, Config.PbmSettin
         };
         await WriteAsync(context, response.StatusCode, words);
     }
-
-    private string TooLarge(long? length) =>
-        $"request body too large{(length is { } n ? $" ({n} bytes)" : "")}: at most {settings.ApiMaxBodyBytes} bytes (pbm.api.max-body-size)";
 
     private static async Task WriteAsync(HttpContext context, int status, string message)
     {
