@@ -40,10 +40,11 @@ internal static class RequestBody
             }
             buffer.Write(chunk, 0, n);
         }
-        if (buffer.Length == 0 || buffer.ToArray().All(b => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')) return (null, null);
+        var json = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+        if (json.IndexOfAnyExcept(" \t\r\n"u8) < 0) return (null, null);
         try
         {
-            return (JsonSerializer.Deserialize(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), info), null);
+            return (JsonSerializer.Deserialize(json, info), null);
         }
         catch (JsonException e)
         {
