@@ -3,6 +3,12 @@ namespace Pbm.Client.Contracts;
 /// <summary>
 /// A named program spec: what to run, how many, and how to keep it alive.
 /// The CLI resolves it (absolute paths, interpreter) before sending it; the daemon stores it as desired state.
+/// <para>
+/// Properties with a default have a public setter, not init: System.Text.Json's source generator (Native AOT) sets
+/// every init-only property, to default(T) when the JSON leaves it out (dotnet/runtime#84484), so an API client that
+/// omitted "instances" or "autoStart" got 0 and false. Treat them as init-only; <see cref="Specs.SpecValidator"/>
+/// fills in what an explicit null leaves empty.
+/// </para>
 /// </summary>
 public sealed record AppSpec
 {
@@ -16,7 +22,7 @@ public sealed record AppSpec
     public required string Command { get; init; }
 
     /// <summary>Arguments to <see cref="Command"/>: interpreter args, the script, then the user's args.</summary>
-    public IReadOnlyList<string> Args { get; init; } = [];
+    public IReadOnlyList<string> Args { get; set; } = [];
 
     /// <summary>The interpreter chosen ("node", "python3", "dotnet", "bash") or null for an executable.</summary>
     public string? Interpreter { get; init; }
@@ -25,19 +31,19 @@ public sealed record AppSpec
     public required string Cwd { get; init; }
 
     /// <summary>Environment of every instance: the caller's environment at start, then --env overrides.</summary>
-    public IReadOnlyDictionary<string, string> Env { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> Env { get; set; } = new Dictionary<string, string>();
 
     /// <summary>Desired number of instances. Default 1.</summary>
-    public int Instances { get; init; } = 1;
+    public int Instances { get; set; } = 1;
 
     /// <summary>How instances are restarted when they exit.</summary>
-    public RestartPolicySpec Restart { get; init; } = new();
+    public RestartPolicySpec Restart { get; set; } = new();
 
     /// <summary>Signal sent to the process group to stop it. Default SIGTERM.</summary>
-    public string KillSignal { get; init; } = "SIGTERM";
+    public string KillSignal { get; set; } = "SIGTERM";
 
     /// <summary>Time between the stop signal and SIGKILL, in ms. Default 5000.</summary>
-    public int KillTimeoutMs { get; init; } = 5000;
+    public int KillTimeoutMs { get; set; } = 5000;
 
     /// <summary>Public port of the host's gateway for this app; each instance then gets a private PORT. Null: no gateway.</summary>
     public int? Port { get; init; }
@@ -46,7 +52,7 @@ public sealed record AppSpec
     public string? Ready { get; init; }
 
     /// <summary>How long (ms) a new instance may take to become ready before its start counts as failed. Default 10000.</summary>
-    public int ListenTimeoutMs { get; init; } = 10000;
+    public int ListenTimeoutMs { get; set; } = 10000;
 
     /// <summary>Gateway rule: requests whose path starts with this prefix go to this app ("/" or null: everything else).</summary>
     public string? Route { get; init; }
@@ -63,12 +69,12 @@ public sealed record AppSpec
     /// <summary>At most this many instances of the app on one host. Null: no cap.</summary>
     public int? MaxPerHost { get; init; }
     /// <summary>How stdout and stderr are captured, timestamped and rotated.</summary>
-    public LogSpec Logs { get; init; } = new();
+    public LogSpec Logs { get; set; } = new();
 
     /// <summary>Restart an instance gracefully when its process tree's resident memory passes this many bytes. Null: no limit.</summary>
     public long? MaxMemoryBytes { get; init; }
     /// <summary>Variables given explicitly (--env K=V, an app file's env and env_NAME), laid over the caller's environment; <c>--update-env</c> keeps them and re-reads the rest.</summary>
-    public IReadOnlyDictionary<string, string> EnvOverrides { get; init; } = new Dictionary<string, string>();
+    public IReadOnlyDictionary<string, string> EnvOverrides { get; set; } = new Dictionary<string, string>();
 
     /// <summary>The app file (apps.hocon, ecosystem.config.js...) the app was started from (absolute), re-read by <c>--update-env</c>. Null: started from the command line.</summary>
     public string? Source { get; init; }
@@ -83,7 +89,7 @@ public sealed record AppSpec
     public IReadOnlyList<string>? Watch { get; init; }
 
     /// <summary>Ignored by the watch, on top of node_modules, .git and log folders: names or globs (*.tmp, dist/**).</summary>
-    public IReadOnlyList<string> IgnoreWatch { get; init; } = [];
+    public IReadOnlyList<string> IgnoreWatch { get; set; } = [];
 
     /// <summary>Quiet time (ms) after the last change before the watch acts. Null: pbm.watch.debounce (500 ms).</summary>
     public int? WatchDelayMs { get; init; }
@@ -101,8 +107,8 @@ public sealed record AppSpec
     public IReadOnlyDictionary<int, int>? InstanceIds { get; init; }
 
     /// <summary>False: the app is registered stopped and `pbm start NAME` starts it (PM2's autostart: false). Default true.</summary>
-    public bool AutoStart { get; init; } = true;
+    public bool AutoStart { get; set; } = true;
 
     /// <summary>A version label, bumped on every change of the spec. Starts at 1.</summary>
-    public int Version { get; init; } = 1;
+    public int Version { get; set; } = 1;
 }

@@ -1,13 +1,16 @@
 namespace Pbm.Client.Contracts;
 
-/// <summary>How an app's output is captured. Null properties mean the daemon's HOCON default (pbm.logs.*).</summary>
+/// <summary>
+/// How an app's output is captured. Null properties mean the daemon's HOCON default (pbm.logs.*). Setters, not init:
+/// see <see cref="AppSpec"/>.
+/// </summary>
 public sealed record LogSpec
 {
     /// <summary>Prefix every line with its time (ISO 8601, ms). Default true; --no-time turns it off.</summary>
-    public bool Time { get; init; } = true;
+    public bool Time { get; set; } = true;
 
     /// <summary>"text" (one line per line) or "json" (one JSON object per line). Default "text".</summary>
-    public string Format { get; init; } = LogFormats.Text;
+    public string Format { get; set; } = LogFormats.Text;
 
     /// <summary>A log file is rotated once it passes this many bytes. Default 10 MB.</summary>
     public long? MaxBytes { get; init; }

@@ -42,4 +42,8 @@ public sealed record ListResult(IReadOnlyList<AppInfo> Apps, IReadOnlyList<strin
 }
 
 /// <summary>Answer of POST /api/save and /api/resurrect.</summary>
-public sealed record DumpResult(string Path, IReadOnlyList<string> Apps);
+public sealed record DumpResult(string Path, IReadOnlyList<string> Apps)
+{
+    /// <summary>What resurrect left out of the dump, in words (an app whose spec fails validation...).</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}

@@ -171,9 +171,12 @@ public static class AppSpecResolver
 
     public static void ValidateName(string name)
     {
-        if (!IsValidName(name))
-            throw new PbmException($"invalid app name '{name}': use letters, digits, '-', '_' and '.' (and not 'all')");
+        if (NameProblem(name) is { } problem) throw new PbmException(problem);
     }
+
+    /// <summary>Null when <paramref name="name"/> is a valid app name (<see cref="IsValidName"/>); else why not, in words.</summary>
+    public static string? NameProblem(string name) =>
+        IsValidName(name) ? null : $"invalid app name '{SpecValidator.Show(name)}': use letters, digits, '-', '_' and '.' (and not 'all')";
 
     /// <summary>Letters, digits, '-', '_' and '.', not starting with '.', at most 100, not "all" nor only digits (a pm_id).</summary>
     public static bool IsValidName(string name) =>
@@ -289,7 +292,7 @@ public static class AppSpecResolver
             .ToDictionary(kv => kv.Key, kv => kv.Value);
     }
 
-    private static bool IsVariableName(string name) =>
+    internal static bool IsVariableName(string name) =>
         name.Length is > 0 and <= 200 && !char.IsAsciiDigit(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 
     private static (string, string, string[], string?, string, string) FromPackageJson(string pkgPath, StartOptions o)

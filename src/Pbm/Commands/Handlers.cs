@@ -277,10 +277,12 @@ internal static class Handlers
         var result = await c.CallAsync(cl => save ? cl.SaveAsync(name) : cl.ResurrectAsync(name));
         if (c.Json) Console.Out.WriteLine(JsonSerializer.Serialize(result, PbmJsonContext.Indented.DumpResult));
         else if (save) Console.Out.WriteLine($"saved {result.Apps.Count} apps to {result.Path}");
-        else Console.Out.WriteLine(result.Apps.Count == 0
-            ? $"nothing to resurrect from {result.Path}: every app in it is already known"
-            : $"resurrected {string.Join(", ", result.Apps)} from {result.Path}");
-        return 0;
+        else Console.Out.WriteLine(result.Apps.Count > 0 ? $"resurrected {string.Join(", ", result.Apps)} from {result.Path}"
+            : (result.Warnings ?? []).Count > 0 ? $"nothing resurrected from {result.Path}"
+            : $"nothing to resurrect from {result.Path}: every app in it is already known");
+        // Apps left out of the dump (invalid specs) are named, and the command fails: not everything came back.
+        c.Warnings.AddRange(result.Warnings ?? []);
+        return (result.Warnings ?? []).Count > 0 ? 1 : 0;
     }
 
     private static async Task<int> DaemonAsync(Context c)
@@ -293,6 +295,7 @@ internal static class Handlers
         if (c.Args.Has("foreground")) return DaemonLauncher.ExecForeground(c.Home, [.. extra]);
         var ping = await DaemonLauncher.StartAsync(c.Home, c.Client, [.. extra]);
         Console.Out.WriteLine($"daemon pid {ping.Pid} in {ping.Home}");
+        c.Warnings.AddRange(ping.Warnings); // a corrupt state file kept aside, orphans reaped: said where the daemon was started
         return 0;
     }
 

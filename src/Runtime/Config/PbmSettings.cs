@@ -70,6 +70,9 @@ public sealed record PbmSettings
     /// <summary>How often GET /api/events compares the master's list for changes (pbm.api.events-interval).</summary>
     public TimeSpan EventsInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>Largest request body the control API reads, in bytes (pbm.api.max-body-size). Default: 1 MB.</summary>
+    public long ApiMaxBodyBytes { get; init; } = 1 << 20;
+
     /// <summary>The embedded reference.conf: every default.</summary>
     public static Akka.Configuration.Config Reference { get; } = LoadReference();
 
@@ -103,6 +106,8 @@ public sealed record PbmSettings
             MetricsPublic = c.GetBoolean("api.metrics-public", false),
             WatchDebounce = c.GetTimeSpan("watch.debounce", TimeSpan.FromMilliseconds(500)),
             EventsInterval = c.GetTimeSpan("api.events-interval", TimeSpan.FromMilliseconds(500)),
+            ApiMaxBodyBytes = Client.Specs.ByteSize.Parse(c.GetString("api.max-body-size", "1M"))
+                              ?? throw new ConfigurationException($"pbm.api.max-body-size: '{c.GetString("api.max-body-size", "")}' is not a size (1M, 512K)"),
             PaletteGatherTimeout = c.GetTimeSpan("palettes.gather-timeout", TimeSpan.FromSeconds(3)),
             PaletteCommandTimeout = c.GetTimeSpan("palettes.command-timeout", TimeSpan.FromSeconds(30)),
             PageOutAfterStart = Off(c.GetString("memory.page-out-after-start", "20s")) ? null : c.GetTimeSpan("memory.page-out-after-start"),
@@ -126,6 +131,7 @@ public sealed record PbmSettings
         if (settings.AskTimeout <= TimeSpan.Zero || settings.CommandWait <= TimeSpan.Zero)
             throw new ConfigurationException("pbm.api.ask-timeout and command-wait must be > 0");
         if (settings.EventsInterval < TimeSpan.FromMilliseconds(50)) throw new ConfigurationException("pbm.api.events-interval must be at least 50ms");
+        if (settings.ApiMaxBodyBytes < 64 * 1024) throw new ConfigurationException("pbm.api.max-body-size must be at least 64K");
         if (settings.PaletteGatherTimeout <= TimeSpan.Zero || settings.PaletteCommandTimeout <= TimeSpan.Zero)
             throw new ConfigurationException("pbm.palettes.gather-timeout and command-timeout must be > 0");
         if (settings.MaxRestarts < 0) throw new ConfigurationException("pbm.restart.max-restarts must be 0 or more");

@@ -23,7 +23,8 @@ internal sealed class ApiTokenMiddleware(RequestDelegate next, Config.PbmSetting
             return next(context);
         if (settings.MetricsPublic && context.Request.Path == "/metrics" && HttpMethods.IsGet(context.Request.Method))
             return next(context);
-        var given = context.Request.Headers.Authorization.ToString() is { } auth && auth.StartsWith("Bearer ", StringComparison.Ordinal)
+        // The scheme is case-insensitive (RFC 9110 11.1): "bearer T" is as good as "Bearer T".
+        var given = context.Request.Headers.Authorization.ToString() is { } auth && auth.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
             ? auth[7..].Trim()
             : context.Request.Query["token"].ToString();
         if (given.Length > 0 && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), _token))

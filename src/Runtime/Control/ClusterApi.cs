@@ -101,15 +101,8 @@ internal static class ClusterApi
 
     private static async Task<IResult> WithAddress(ActorSystem system, HttpRequest request, Func<Address, string> act)
     {
-        ClusterAddressRequest? body;
-        try
-        {
-            body = await JsonSerializer.DeserializeAsync(request.Body, PbmJsonContext.Default.ClusterAddressRequest);
-        }
-        catch (JsonException)
-        {
-            body = null;
-        }
+        var (body, bad) = await RequestBody.ReadAsync(request, PbmJsonContext.Default.ClusterAddressRequest, "address request");
+        if (bad is not null) return bad;
         if (body?.Address is not { Length: > 0 } text)
             return Results.Json(new ApiError("missing address: -a akka.tcp://pbm@HOST:PORT (or HOST:PORT)"), PbmJsonContext.Default.ApiError, statusCode: 400);
         Address address;

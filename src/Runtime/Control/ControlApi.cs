@@ -45,55 +45,53 @@ internal static class ControlApi
         api.MapGet("/api/apps/{target}", (string target, ActorRegistry r, PbmSettings s) => Send(r, s, new GetApp(target), s.AskTimeout + TimeSpan.FromSeconds(5), ReadAttempt));
         api.MapPost("/api/apps", async (HttpRequest request, ActorRegistry r, PbmSettings s) =>
         {
-            AppSpec? spec;
-            try
-            {
-                spec = await JsonSerializer.DeserializeAsync(request.Body, PbmJsonContext.Default.AppSpec);
-            }
-            catch (JsonException e)
-            {
-                return Error($"invalid app spec: {e.Message}", 400);
-            }
-            if (spec is null) return Error("missing app spec", 400);
-            if (Validate(spec) is { } problem) return Error(problem, 400);
-            return await Send(r, s, new StartApp(spec));
+            var (body, bad) = await RequestBody.ReadAsync(request, PbmJsonContext.Default.AppSpec, "app spec");
+            if (bad is not null) return bad;
+            if (Validate(body, r, out var spec) is { } problem) return Error(problem, 400);
+            return await Send(r, s, new StartApp(spec!));
         });
         api.MapPost("/api/apps/{target}/start", (string target, ActorRegistry r, PbmSettings s) => Send(r, s, new StartExisting(target)));
         api.MapPost("/api/apps/{target}/stop", (string target, ActorRegistry r, PbmSettings s) => Send(r, s, new Stop(target)));
         api.MapPost("/api/apps/{target}/restart", async (string target, HttpRequest request, ActorRegistry r, PbmSettings s) =>
         {
-            var body = await ReadAsync(request, PbmJsonContext.Default.RestartRequest);
-            if (body?.Spec is not { } spec) return await Send(r, s, new Restart(target));
-            if (Validate(spec with { Name = target }) is { } problem) return Error(problem, 400);
-            return await Send(r, s, new Restart(target, spec with { Name = target }));
+            var (body, bad) = await RequestBody.ReadAsync(request, PbmJsonContext.Default.RestartRequest, "restart request");
+            if (bad is not null) return bad;
+            if (body?.Spec is null) return await Send(r, s, new Restart(target));
+            if (Validate(body.Spec with { Name = target }, r, out var spec) is { } problem) return Error(problem, 400);
+            return await Send(r, s, new Restart(target, spec!));
         });
         api.MapDelete("/api/apps/{target}", (string target, ActorRegistry r, PbmSettings s) => Send(r, s, new Delete(target)));
         api.MapPost("/api/apps/{target}/scale", async (string target, HttpRequest request, ActorRegistry r, PbmSettings s) =>
         {
-            var body = await ReadAsync(request, PbmJsonContext.Default.ScaleRequest);
+            var (body, bad) = await RequestBody.ReadAsync(request, PbmJsonContext.Default.ScaleRequest, "scale request");
+            if (bad is not null) return bad;
             return body?.Count is null ? Error("missing count: expected N, +N or -N", 400) : await Send(r, s, new Scale(target, body.Count));
         });
         api.MapPost("/api/apps/{target}/reload", async (string target, HttpRequest request, ActorRegistry r, PbmSettings s) =>
         {
-            var body = await ReadAsync(request, PbmJsonContext.Default.ReloadRequest);
+            var (body, bad) = await RequestBody.ReadAsync(request, PbmJsonContext.Default.ReloadRequest, "reload request");
+            if (bad is not null) return bad;
             return await Send(r, s, new Reload(target, Math.Max(1, body?.Parallel ?? 1)));
         });
         api.MapPost("/api/apps/{target}/rollback", async (string target, HttpRequest request, ActorRegistry r, PbmSettings s) =>
         {
-            var body = await ReadAsync(request, PbmJsonContext.Default.ReloadRequest);
+            var (body, bad) = await RequestBody.ReadAsync(request, PbmJsonContext.Default.ReloadRequest, "rollback request");
+            if (bad is not null) return bad;
             return await Send(r, s, new Rollback(target, Math.Max(1, body?.Parallel ?? 1)));
         });
         api.MapPost("/api/apps/{target}/deploy", async (string target, HttpRequest request, ActorRegistry r, PbmSettings s) =>
         {
-            var body = await ReadAsync(request, PbmJsonContext.Default.DeployRequest);
+            var (body, bad) = await RequestBody.ReadAsync(request, PbmJsonContext.Default.DeployRequest, "deploy request");
+            if (bad is not null) return bad;
             if (body?.Spec is null) return Error("missing the new version's spec", 400);
-            if (Validate(body.Spec with { Name = target }) is { } problem) return Error(problem, 400);
-            return await Send(r, s, new Messages.MasterProtocol.Deploy(body.Spec with { Name = target }, Math.Max(1, body.Parallel)));
+            if (Validate(body.Spec with { Name = target }, r, out var spec) is { } problem) return Error(problem, 400);
+            return await Send(r, s, new Messages.MasterProtocol.Deploy(spec!, Math.Max(1, body.Parallel)));
         });
         api.MapPost("/api/apps/{target}/reset", (string target, ActorRegistry r, PbmSettings s) => Send(r, s, new ResetCounters(target)));
         api.MapPost("/api/apps/{target}/signal", async (string target, HttpRequest request, ActorRegistry r, PbmSettings s) =>
         {
-            var body = await ReadAsync(request, PbmJsonContext.Default.SignalRequest);
+            var (body, bad) = await RequestBody.ReadAsync(request, PbmJsonContext.Default.SignalRequest, "signal request");
+            if (bad is not null) return bad;
             if (body?.Signal is not { } name) return Error("missing signal: expected a name such as SIGUSR2, or a number", 400);
             return Client.Specs.Signals.Normalize(name) is { } signal
                 ? await Send(r, s, new SendSignal(target, signal))
@@ -102,13 +100,17 @@ internal static class ControlApi
         api.MapPost("/api/apps/{target}/disconnect", (string target, ActorRegistry r, PbmSettings s) => Send(r, s, new Disconnect(target)));
         api.MapPost("/api/save", async (HttpRequest request, ActorRegistry r, PbmSettings s) =>
         {
-            var body = await ReadAsync(request, PbmJsonContext.Default.DumpRequest);
-            return DumpPath(info, body?.Name, out var path) is { } problem ? problem : await Send(r, s, new Save(path));
+            var (body, bad) = await RequestBody.ReadAsync(request, PbmJsonContext.Default.DumpRequest, "save request");
+            if (bad is not null) return bad;
+            if (DumpProblem(body?.Name) is { } problem) return Error(problem, 400);
+            return DumpPath(info, body?.Name, out var path) is { } unusable ? unusable : await Send(r, s, new Save(path));
         });
         api.MapPost("/api/resurrect", async (HttpRequest request, ActorRegistry r, PbmSettings s) =>
         {
-            var body = await ReadAsync(request, PbmJsonContext.Default.DumpRequest);
-            return DumpPath(info, body?.Name, out var path) is { } problem ? problem : await Send(r, s, new Resurrect(path));
+            var (body, bad) = await RequestBody.ReadAsync(request, PbmJsonContext.Default.DumpRequest, "resurrect request");
+            if (bad is not null) return bad;
+            if (DumpProblem(body?.Name) is { } problem) return Error(problem, 400);
+            return DumpPath(info, body?.Name, out var path) is { } unusable ? unusable : await Send(r, s, new Resurrect(path));
         });
         LogsApi.Map(api);
         EnvApi.Map(api);
@@ -131,39 +133,28 @@ internal static class ControlApi
         });
     }
 
-    internal static string? Validate(AppSpec spec)
+    /// <summary>
+    /// Null when <paramref name="body"/> is a usable spec (<see cref="Client.Specs.SpecValidator"/>, and on a node that
+    /// runs instances, a cwd that exists here: a missing one would only fail every start); else every problem, in words.
+    /// </summary>
+    internal static string? Validate(AppSpec? body, ActorRegistry registry, out AppSpec? spec)
     {
-        try
-        {
-            Client.Specs.AppSpecResolver.ValidateName(spec.Name);
-        }
-        catch (PbmException e)
-        {
-            return e.Message;
-        }
-        if (spec.Instances is < 1 or > 1024) return "instances must be between 1 and 1024";
-        if (string.IsNullOrWhiteSpace(spec.Command)) return "missing command";
-        if (spec.KillTimeoutMs <= 0) return "kill timeout must be greater than 0";
-        if (Client.Specs.Signals.Normalize(spec.KillSignal) is null) return $"unknown kill signal {spec.KillSignal}";
-        if (spec.Port is < 1 or > 65535) return $"invalid port {spec.Port}";
-        if (Client.Specs.ReadyChecks.Validate(spec.Ready, spec.Port is not null) is { } readyError) return readyError;
-        if (spec.CronRestart is { } cron && !Client.Specs.CronSchedule.TryParse(cron, out _, out var cronError)) return $"invalid cron-restart '{cron}': {cronError}";
-        if (spec.Watch?.FirstOrDefault(w => !Path.IsPathRooted(w)) is { } relative) return $"watch path '{relative}' must be absolute";
-        if (spec.PidFile is { } pidFile && !Path.IsPathRooted(pidFile)) return $"pid file '{pidFile}' must be absolute";
-        return null;
+        var errors = Client.Specs.SpecValidator.Check(body, out spec);
+        if (errors.Count == 0 && registry.TryGet<HostAgentKey>(out _) && !Directory.Exists(spec!.Cwd))
+            errors = [$"cwd: no such directory {Client.Specs.SpecValidator.Show(spec.Cwd)} on this node"];
+        return errors.Count == 0 ? null : $"invalid app spec: {string.Join("; ", errors)}";
     }
 
-    private static async Task<T?> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> info) where T : class
+    /// <summary>Null when <paramref name="name"/> can name a dump file (see PbmHome.DumpFile); else why not.</summary>
+    private static string? DumpProblem(string? name)
     {
-        if (request.ContentLength is 0) return null;
-        try
-        {
-            return await JsonSerializer.DeserializeAsync(request.Body, info);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
+        if (RequestBody.TextProblem("name", name) is { } problem) return $"invalid dump name: {problem}";
+        if (name is null || (!name.Contains('/') && !name.EndsWith(".json", StringComparison.Ordinal))) return null;
+        var path = Path.GetFullPath(name);
+        if (name.EndsWith('/') || Directory.Exists(path)) return $"invalid dump name: {Client.Specs.SpecValidator.Show(name)} is a folder; give a file's path";
+        return Path.GetDirectoryName(path) is { } folder && Directory.Exists(folder)
+            ? null
+            : $"invalid dump name: no such folder for {Client.Specs.SpecValidator.Show(path)}";
     }
 
     /// <summary>

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Akka.Actor;
 using Akka.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -38,18 +37,8 @@ internal static class PalettesApi
         });
         api.MapPost("/api/palettes/{palette}/{command}", async (string palette, string command, HttpRequest request, ActorRegistry registry, PbmSettings settings) =>
         {
-            PaletteRequest? body = null;
-            if (request.ContentLength is not 0)
-            {
-                try
-                {
-                    body = await JsonSerializer.DeserializeAsync(request.Body, PbmJsonContext.Default.PaletteRequest);
-                }
-                catch (JsonException e)
-                {
-                    return ControlApi.Error($"invalid palette request: {e.Message}", 400);
-                }
-            }
+            var (body, bad) = await RequestBody.ReadAsync(request, PbmJsonContext.Default.PaletteRequest, "palette request");
+            if (bad is not null) return bad;
             var directory = await registry.GetAsync<PaletteDirectoryKey>();
             var timeout = settings.PaletteCommandTimeout + settings.PaletteGatherTimeout * 2;
             Executed done;

@@ -37,7 +37,11 @@ internal static class BootResurrect
             }
             // Answered once the hosts started the apps, or at command-wait while they still start.
             var answer = await master.Ask<object>(new Resurrect(dump), Control.ControlApi.CommandTimeout(settings), stopping).ConfigureAwait(false);
-            if (answer is DumpResult result) log.LogInformation("resurrect: started {Apps} from {Dump}", string.Join(", ", result.Apps), dump);
+            if (answer is DumpResult result)
+            {
+                log.LogInformation("resurrect: started {Apps} from {Dump}", string.Join(", ", result.Apps), dump);
+                foreach (var left in result.Warnings) log.LogWarning("resurrect from {Dump}: {Problem}", dump, left);
+            }
             else if (answer is Failed failed) log.LogWarning("resurrect from {Dump} failed: {Error}", dump, failed.Error);
         }
         catch (Exception e) when (e is AskTimeoutException or OperationCanceledException)

@@ -143,6 +143,9 @@ public static class PbmDaemon
         if (File.Exists(home.Socket)) File.Delete(home.Socket);
         builder.WebHost.ConfigureKestrel(k =>
         {
+            // Bodies over pbm.api.max-body-size are refused (413, see ErrorBodyMiddleware) and dropped as they come,
+            // up to this; past it Kestrel closes the connection.
+            k.Limits.MaxRequestBodySize = Math.Max(RequestBody.DrainLimit, settings.ApiMaxBodyBytes);
             // TCP first: Kestrel serves each endpoint as soon as it is bound, and `pbm daemon --api` returns once
             // the socket answers; bound in this order, the TCP API (and its TLS certificate) is ready by then.
             if (api is not null)
@@ -185,6 +188,7 @@ public static class PbmDaemon
         });
 
         var app = builder.Build();
+        app.UseMiddleware<ErrorBodyMiddleware>();
         app.UseWebConsole(info);
         app.UseMiddleware<ApiTokenMiddleware>(token);
         ControlApi.Map(app, info);

@@ -53,7 +53,12 @@ internal static class PbmNodeStarter
         // Every node keeps a copy of desired state (see ReplicatedState); it seeds the cluster with it at start.
         var store = new StateStore(home.StateFile);
         var local = store.Load(out var corrupt);
-        if (corrupt is not null) warnings = [.. warnings, corrupt];
+        if (corrupt is not null)
+        {
+            // In pbm.log too: `pbm ping` and the command that started the daemon show the warning, a log reader needs it.
+            loggers.CreateLogger("Pbm.State").LogWarning("{Warning}", corrupt);
+            warnings = [.. warnings, corrupt];
+        }
         if (setup.Host && Processes.ChildReaper.Caveat is { } caveat)
         {
             loggers.CreateLogger("Pbm.Host").LogWarning("{Caveat}", caveat);

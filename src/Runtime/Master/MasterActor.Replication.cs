@@ -48,6 +48,7 @@ internal sealed partial class MasterActor
             _apps[app.Spec.Name] = app with { Spec = InstanceIds.Assign(app.Spec, _apps.Values.Select(a => a.Spec)) };
         _log.Info("master started with {0} apps at revision {1} (read from {2})", _apps.Count, _revision,
             source == LocalRead ? "this node's replica" : "a majority of nodes");
+        foreach (var problem in state.Problems.Select(p => $"replicated state: {p}")) { _log.Warning("{0}", problem); _warnings.Add(problem); }
         _replicator.Tell(Dsl.Subscribe(ReplicatedState.Key, Self));
         Timers.StartSingleTimer("grace", GraceOver.Instance, _settings.HostGrace);
         Become(Ready);

@@ -304,7 +304,7 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
         if (!Commit(() => { foreach (var a in added) _apps[a.Spec.Name] = a; },
                     () => { foreach (var a in added) _apps.Remove(a.Spec.Name); }))
             return;
-        var result = new DumpResult(m.Path, added.Select(a => a.Spec.Name).Order(StringComparer.Ordinal).ToList());
+        var result = new DumpResult(m.Path, added.Select(a => a.Spec.Name).Order(StringComparer.Ordinal).ToList()) { Warnings = dumped.Problems };
         var replyTo = Sender;
         // The apps are desired state now: answered once the hosts started them, or at command-wait while they still start.
         Converse(added.SelectMany(a => HostsOf(a).Select(h => Apply(h, a))), o =>

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Pbm.Client.Contracts;
+using Pbm.Client.Specs;
 using Pbm.Runtime.Processes;
 
 namespace Pbm.Runtime.Master;
@@ -12,22 +14,31 @@ internal sealed class StateStore(string path)
 {
     public string Path { get; } = path;
 
-    /// <summary>Loads the state; <paramref name="warning"/> says what was wrong when the file was unreadable.</summary>
+    /// <summary>
+    /// Loads the state; <paramref name="warning"/> says what was wrong when the file was unreadable (it is then moved
+    /// aside) or held apps that fail validation (those are left out, and a copy of the file as it was is kept aside).
+    /// </summary>
     public StateSnapshot Load(out string? warning)
     {
         warning = null;
         if (!File.Exists(Path)) return StateSnapshot.Empty;
+        var aside = $"{Path}.corrupt-{DateTimeOffset.UtcNow:yyyyMMddTHHmmssZ}";
+        StateSnapshot snapshot;
         try
         {
-            return Parse(File.ReadAllBytes(Path));
+            snapshot = Read(Path);
         }
         catch (Exception e) when (e is JsonException or InvalidDataException or NotSupportedException)
         {
-            var aside = $"{Path}.corrupt-{DateTimeOffset.UtcNow:yyyyMMddTHHmmssZ}";
             File.Move(Path, aside);
             warning = $"state file {Path} is corrupt ({e.Message.Split('\n')[0]}); kept aside as {aside}; starting with no apps";
             return StateSnapshot.Empty;
         }
+        if (snapshot.Problems.Count == 0) return snapshot;
+        // The next change rewrites the file without what was left out: keep the original for the user to mend.
+        File.Copy(Path, aside, overwrite: true);
+        warning = $"state file {Path} is corrupt: {string.Join("; ", snapshot.Problems)}; the file as it was is kept as {aside}";
+        return snapshot;
     }
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> Written = new();
@@ -46,7 +57,22 @@ internal sealed class StateStore(string path)
         }
     }
 
-    public static StateSnapshot Read(string path) => Parse(File.ReadAllBytes(path));
+    /// <summary>Larger state files and dumps are refused rather than read whole (a dump named /dev/zero would never end).</summary>
+    public const int MaxFileBytes = 64 << 20;
+
+    public static StateSnapshot Read(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
+        using var bytes = new MemoryStream();
+        var buffer = new byte[81920];
+        int n;
+        while ((n = file.Read(buffer)) > 0)
+        {
+            if (bytes.Length + n > MaxFileBytes) throw new InvalidDataException($"larger than {MaxFileBytes >> 20} MB");
+            bytes.Write(buffer, 0, n);
+        }
+        return Parse(bytes.ToArray());
+    }
 
     public static void Write(string path, IEnumerable<AppRecord> apps) =>
         AtomicFile.WriteAllBytes(path, Serialize(new StateSnapshot(0, apps.ToList())));
@@ -57,9 +83,43 @@ internal sealed class StateStore(string path)
                    ?? throw new InvalidDataException("empty document");
         if (file.Format != 1) throw new InvalidDataException($"unknown format {file.Format}");
         if (file.Apps is null) throw new InvalidDataException("no 'apps' list");
-        foreach (var e in file.Apps)
-            if (e?.Spec?.Name is null || e.Spec.Command is null) throw new InvalidDataException("an app without name or command");
-        return new StateSnapshot(file.Revision, file.Apps.Select(e => new AppRecord(e.Spec, e.Running, e.Previous, e.Placement)).ToList());
+        var problems = new List<string>();
+        var apps = new List<AppRecord>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < file.Apps.Count; i++)
+        {
+            if (Validated(file.Apps[i], i, problems) is not { } app) continue;
+            if (names.Add(app.Spec.Name)) apps.Add(app);
+            else problems.Add($"app '{app.Spec.Name}' is listed twice: the first is kept");
+        }
+        return new StateSnapshot(file.Revision, apps) { Problems = problems };
+    }
+
+    /// <summary>
+    /// The entry with its specs checked and their defaults filled in (<see cref="SpecValidator"/>), or null (and a
+    /// problem) when its spec fails: an app named ../x would write logs and pid files outside PBM_HOME, one without a
+    /// restart policy would throw in its supervisor. A previous version that fails only loses the rollback.
+    /// </summary>
+    private static AppRecord? Validated(StateFile.Entry? entry, int index, List<string> problems)
+    {
+        var errors = SpecValidator.Check(entry?.Spec, out var spec);
+        if (errors.Count > 0 || spec is null)
+        {
+            var name = entry?.Spec?.Name is { } n ? $"'{SpecValidator.Show(n)}'" : "without a name";
+            problems.Add($"app #{index + 1} {name} left out: {string.Join(", ", errors)}");
+            return null;
+        }
+        AppSpec? previous = null;
+        if (entry!.Previous is not null)
+        {
+            var previousErrors = SpecValidator.Check(entry.Previous with { Name = spec.Name }, out previous);
+            if (previousErrors.Count > 0)
+            {
+                problems.Add($"the previous version of '{spec.Name}' is left out (no rollback): {string.Join(", ", previousErrors)}");
+                previous = null;
+            }
+        }
+        return new AppRecord(spec, entry.Running, previous, entry.Placement);
     }
 
     public static byte[] Serialize(StateSnapshot snapshot)

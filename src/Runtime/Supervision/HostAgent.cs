@@ -18,7 +18,7 @@ namespace Pbm.Runtime.Supervision;
 /// nothing but an app's gateway port being opened (its result comes back as a message). Reads over its apps
 /// are a <see cref="Gather"/>, its assignments and its shutdown a <see cref="Confirmations"/>.
 /// Strategy: an AppSupervisor that throws is resumed, never restarted, because a restart would stop every
-/// instance of the app for a bug in bookkeeping.
+/// instance of the app for a bug in bookkeeping; one that cannot be created is stopped and its app errored here.
 /// </summary>
 internal sealed class HostAgent : ReceiveActor, IWithTimers
 {
@@ -34,6 +34,7 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
     /// <summary>Supervisors of removed apps still stopping their instances: the daemon's shutdown waits for them too.</summary>
     private readonly Dictionary<IActorRef, string> _removing = [];
     private readonly Dictionary<string, (IActorRef Actor, int Version)> _triggers = [];
+    private readonly ErroredApps _errored = new();
     /// <summary>Who waits for each conversation with the supervisors (assignments, shutdown), and what to answer.</summary>
     private readonly Dictionary<long, (IActorRef ReplyTo, Func<Confirmations.Outcome, object> Answer)> _conversations = [];
     private long _lastId;
@@ -60,6 +61,21 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(e =>
         {
+            // A child that could not even be created: Akka would turn Resume into a re-create, in a loop (see ErroredApps).
+            if (e is ActorInitializationException init)
+            {
+                var app = _apps.FirstOrDefault(a => a.Value.Equals(init.Actor)).Key;
+                _log.Error(e, "{0} could not start; stopped{1}", init.Actor?.Path.Name ?? "a child", app is null ? "" : $", {app} is errored on this host");
+                if (app is not null)
+                {
+                    _apps.Remove(app);
+                    StopTriggers(app);
+                    _gateway?.RemoveRouteAsync(app);
+                    // The start that created it waits for an answer (its Apply went down with the actor): the reason.
+                    if (_errored.Failed(app, e) is var (replyTo, reason)) replyTo.Tell(new HostFailed(Node, app, reason));
+                }
+                return Directive.Stop;
+            }
             _log.Error(e, "app supervisor failed; resuming it");
             return Directive.Resume;
         });
@@ -153,6 +169,7 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
     private void OnAssignments(HostAssignments m)
     {
         var wanted = m.Apps.Select(a => a.Spec.Name).ToHashSet();
+        _errored.KeepOnly(wanted);
         var sends = new List<Confirmations.Send>();
         foreach (var (name, supervisor) in _apps.Where(a => !wanted.Contains(a.Key)).ToList())
         {
@@ -169,6 +186,7 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
 
     private void OnApply(ApplyApp m)
     {
+        _errored.Assigned(m.Spec, m.Indices);
         if (!_apps.TryGetValue(m.Spec.Name, out var supervisor) && m.Indices.Count == 0)
         {
             Sender.Tell(new HostDone(Node, m.Spec.Name));
@@ -179,6 +197,7 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
             supervisor = Context.ActorOf(AppSupervisor.Props(m.Spec, _settings, _logs, _metrics, _pids, _trees, Node, _gateway),
                 "app-" + Uri.EscapeDataString(m.Spec.Name) + "-" + Guid.NewGuid().ToString("N")[..6]);
             _apps[m.Spec.Name] = supervisor;
+            _errored.Creating(m.Spec.Name, Sender);
         }
         UpdateTriggers(m.Spec, m.Running && m.Indices.Count > 0, supervisor);
         if (m.Spec.Port is not { } port || _gateway is null)
@@ -231,8 +250,9 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
         var node = Node;
         var stats = _metrics.Host;
         var targets = m.App is null ? _apps.Values.ToList() : _apps.TryGetValue(m.App, out var one) ? [one] : [];
+        var errored = _errored.Instances(m.App, node);
         Context.ActorOf(Gather.Props(targets, SupervisorProtocol.GetInstances.Instance, SupervisorWait,
-            replies => new HostInstances(node, Instances(replies), stats), Sender));
+            replies => new HostInstances(node, [.. Instances(replies), .. errored], stats), Sender));
     }
 
     private static List<InstanceInfo> Instances(IReadOnlyList<object> replies) =>
@@ -273,6 +293,7 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
 
     private void OnRemove(RemoveApp m)
     {
+        _errored.Forget(m.App);
         if (!_apps.TryGetValue(m.App, out var supervisor))
         {
             Sender.Tell(new HostDone(Node, m.App));

@@ -28,12 +28,14 @@ internal static class ConsoleActions
     {
         api.MapPost("/api/console/start", async Task<IResult> (HttpRequest request, ActorRegistry registry, PbmSettings settings) =>
         {
-            var body = await ReadAsync(request, ConsoleJsonContext.Default.ConsoleStartRequest);
+            var (body, bad) = await RequestBody.ReadAsync(request, ConsoleJsonContext.Default.ConsoleStartRequest, "start request");
+            if (bad is not null) return bad;
             if (body is null || string.IsNullOrWhiteSpace(body.Script)) return Error("missing script: a path on the node, or a command on its PATH", 400);
-            AppSpec spec;
+            if (StartProblem(body) is { } problem) return Error(problem, 400);
+            AppSpec resolved;
             try
             {
-                spec = AppSpecResolver.Resolve(new StartOptions
+                resolved = AppSpecResolver.Resolve(new StartOptions
                 {
                     Target = body.Script.Trim(),
                     Name = string.IsNullOrWhiteSpace(body.Name) ? null : body.Name.Trim(),
@@ -51,14 +53,17 @@ internal static class ConsoleActions
             {
                 return Error(e.Message, 400);
             }
-            return await ControlApi.Send(registry, settings, new StartApp(spec));
+            if (ControlApi.Validate(resolved, registry, out var spec) is { } invalid) return Error(invalid, 400);
+            return await ControlApi.Send(registry, settings, new StartApp(spec!));
         });
 
         api.MapPost("/api/console/deploy", async Task<IResult> (HttpRequest request, ActorRegistry registry, PbmSettings settings) =>
         {
-            var body = await ReadAsync(request, ConsoleJsonContext.Default.ConsoleDeployRequest);
+            var (body, bad) = await RequestBody.ReadAsync(request, ConsoleJsonContext.Default.ConsoleDeployRequest, "deploy request");
+            if (bad is not null) return bad;
             if (body is null || string.IsNullOrWhiteSpace(body.App)) return Error("missing app", 400);
             if (string.IsNullOrWhiteSpace(body.Path)) return Error("missing path: the directory of the new version on the node", 400);
+            if ((RequestBody.TextProblem("app", body.App) ?? RequestBody.TextProblem("path", body.Path)) is { } problem) return Error(problem, 400);
             var dir = System.IO.Path.GetFullPath(body.Path.Trim());
             if (!Directory.Exists(dir)) return Error($"{body.Path}: no such directory on {Environment.MachineName}", 400);
             var master = await registry.GetAsync<MasterKey>();
@@ -73,22 +78,30 @@ internal static class ConsoleActions
             }
             if (current is Failed f) return Error(f.Error, f.Status);
             if (current is not AppInfo app) return Error($"unexpected answer {current.GetType().Name}", 500);
-            var spec = DeploySpec.Rebase(app.Spec, dir);
-            if (!File.Exists(spec.Script)) return Error($"{dir} has no {System.IO.Path.GetRelativePath(dir, spec.Script)} (the app runs {app.Spec.Script})", 400);
-            return await ControlApi.Send(registry, settings, new Messages.MasterProtocol.Deploy(spec, Math.Max(1, body.Parallel)));
+            var rebased = DeploySpec.Rebase(app.Spec, dir);
+            if (!File.Exists(rebased.Script)) return Error($"{dir} has no {System.IO.Path.GetRelativePath(dir, rebased.Script)} (the app runs {app.Spec.Script})", 400);
+            if (ControlApi.Validate(rebased, registry, out var spec) is { } invalid) return Error(invalid, 400);
+            return await ControlApi.Send(registry, settings, new Messages.MasterProtocol.Deploy(spec!, Math.Max(1, body.Parallel)));
         });
     }
 
-    private static async Task<T?> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> info) where T : class
+    /// <summary>
+    /// The form's fields as the resolver may take them (it would throw on a null list entry or a NUL in a path); a JSON
+    /// document can hold both whatever the record declares.
+    /// </summary>
+    private static string? StartProblem(ConsoleStartRequest body)
     {
-        try
+        foreach (var (field, value) in new[] { ("script", body.Script), ("name", body.Name), ("instances", body.Instances), ("cwd", body.Cwd) })
+            if (RequestBody.TextProblem(field, value) is { } problem) return problem;
+        foreach (var (field, list) in new[] { ("env", body.Env), ("args", body.Args) })
         {
-            return await JsonSerializer.DeserializeAsync(request.Body, info);
+            for (var i = 0; list is not null && i < list.Count; i++)
+            {
+                if (list[i] is null) return $"{field}[{i}]: null: expected a string";
+                if (RequestBody.TextProblem($"{field}[{i}]", list[i]) is { } problem) return problem;
+            }
         }
-        catch (JsonException)
-        {
-            return null;
-        }
+        return null;
     }
 
     internal static IResult Error(string message, int status) =>

@@ -44,6 +44,21 @@ public sealed class TcpApiTests
         Assert.All(await box.InstancesAsync("idle"), i => Assert.Equal("online", i.Status));
     }
 
+    [Theory]
+    [InlineData("bearer")]
+    [InlineData("BEARER")]
+    [InlineData("Bearer")]
+    public async Task AuthorizationScheme_IsCaseInsensitive(string scheme)
+    {
+        await using var box = new Sandbox();
+        using var api = await RawApi.StartAsync(box);
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, api.BaseAddress + "/api/ping");
+        request.Headers.TryAddWithoutValidation("Authorization", $"{scheme} {api.Token}");
+        using var response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
     [Fact]
     public async Task NothingListening_RemoteEndpoint_IsAClearError()
     {
