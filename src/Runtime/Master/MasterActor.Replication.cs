@@ -14,6 +14,21 @@ internal sealed partial class MasterActor
     private static readonly TimeSpan ReadWait = TimeSpan.FromSeconds(2);
     private const string MajorityRead = "majority";
     private const string LocalRead = "local";
+    private const string LocalFile_ = "file";
+
+    /// <summary>The state in this node's file now (its problems were reported when the node started), or null.</summary>
+    private StateSnapshot? LocalFile()
+    {
+        try
+        {
+            return File.Exists(_store.Path) ? StateStore.Read(_store.Path) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or System.Text.Json.JsonException)
+        {
+            _log.Warning("cannot read this node's state file {0}: {1}", _store.Path, e.Message);
+            return null;
+        }
+    }
 
     protected override void PreStart() =>
         _replicator.Tell(Dsl.Get(ReplicatedState.Key, new ReadMajority(ReadWait), MajorityRead));
@@ -40,6 +55,11 @@ internal sealed partial class MasterActor
 
     private void Loaded(StateSnapshot? state, string source)
     {
+        // This node's file, as its StateReplica keeps it: newer than what was read when the read raced the replica's
+        // seeding of the register at start (seen under load: a restarted daemon listed no apps). Revisions only grow,
+        // so the higher one is the newer state wherever it was read.
+        if (LocalFile() is { } file && file.Revision > (state?.Revision ?? -1))
+            (state, source) = (file, LocalFile_);
         state ??= StateSnapshot.Empty;
         _revision = state.Revision;
         foreach (var app in state.Apps) _apps[app.Spec.Name] = app;
@@ -47,7 +67,7 @@ internal sealed partial class MasterActor
         foreach (var app in _apps.Values.OrderBy(a => a.Spec.Name, StringComparer.Ordinal).ToList())
             _apps[app.Spec.Name] = app with { Spec = InstanceIds.Assign(app.Spec, _apps.Values.Select(a => a.Spec)) };
         _log.Info("master started with {0} apps at revision {1} (read from {2})", _apps.Count, _revision,
-            source == LocalRead ? "this node's replica" : "a majority of nodes");
+            source switch { LocalRead => "this node's replica", LocalFile_ => "this node's state file", _ => "a majority of nodes" });
         foreach (var problem in state.Problems.Select(p => $"replicated state: {p}")) { _log.Warning("{0}", problem); _warnings.Add(problem); }
         _replicator.Tell(Dsl.Subscribe(ReplicatedState.Key, Self));
         Timers.StartSingleTimer("grace", GraceOver.Instance, _settings.HostGrace);

@@ -30,7 +30,7 @@ public sealed class AnswerTests
 
         var save = await box.RunAsync("save", "/");
         Assert.Equal(1, save.ExitCode);
-        Assert.Contains("is a directory", save.Stderr);
+        Assert.Contains("is a folder", save.Stderr);
 
         // The master did not restart: the app is still there, and pings answer.
         await box.OkAsync("ping");
