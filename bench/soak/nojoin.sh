@@ -18,7 +18,7 @@ cp -a "$ROOT/.build/bin" "$WORK/bin"   # the build may be replaced while this ru
 PBM="$WORK/bin/pbm"
 unset PBM_ENDPOINT PBM_TOKEN PBM_HOME PBM_SEEDS CLUSTER_SEEDS CLUSTER_PORT CLUSTER_IP
 export PBM_ALLOW_PLAINTEXT=1
-PIDS=()
+PIDS=(); STARTS=()
 cleanup() {
   set +e
   for c in wrong-seeds wrong-peer wrong-tls lighthouse; do
@@ -45,10 +45,12 @@ akka.remote.dot-netty.tcp {
 }
 HOCON
 sleep 2
-PBM_HOME="$WORK/wrong-seeds" "$PBM" daemon --seeds 127.0.0.1:$((PORT_BASE + 1)) --cluster-port $((PORT_BASE + 11)) >/dev/null
-PBM_HOME="$WORK/wrong-peer" "$PBM" daemon --seeds 127.0.0.1:$((PORT_BASE + 2)) --cluster-port $((PORT_BASE + 12)) >/dev/null
-PBM_HOME="$WORK/wrong-tls" "$PBM" daemon --seeds 127.0.0.1:$((PORT_BASE + 3)) --cluster-port $((PORT_BASE + 13)) >/dev/null
+PBM_HOME="$WORK/wrong-seeds" "$PBM" daemon --seeds 127.0.0.1:$((PORT_BASE + 1)) --cluster-port $((PORT_BASE + 11)) >/dev/null 2>&1 & STARTS+=($!)
+PBM_HOME="$WORK/wrong-peer" "$PBM" daemon --seeds 127.0.0.1:$((PORT_BASE + 2)) --cluster-port $((PORT_BASE + 12)) >/dev/null 2>&1 & STARTS+=($!)
+PBM_HOME="$WORK/wrong-tls" "$PBM" daemon --seeds 127.0.0.1:$((PORT_BASE + 3)) --cluster-port $((PORT_BASE + 13)) >/dev/null 2>&1 & STARTS+=($!)
 
+# Each `pbm daemon` waits 30 s for a readiness that never comes (exit 1, the daemon runs on): started side by side.
+for p in "${STARTS[@]}"; do wait "$p" || true; done
 CSV="$DIR/nojoin-$(date +%Y%m%d-%H%M).csv"
 echo "seconds,case,rss_kb,threads,fds,log_bytes" > "$CSV"
 sample() {
