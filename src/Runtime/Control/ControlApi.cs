@@ -102,15 +102,13 @@ internal static class ControlApi
         {
             var (body, bad) = await RequestBody.ReadAsync(request, PbmJsonContext.Default.DumpRequest, "save request");
             if (bad is not null) return bad;
-            if (DumpProblem(body?.Name) is { } problem) return Error(problem, 400);
-            return DumpPath(info, body?.Name, out var path) is { } unusable ? unusable : await Send(r, s, new Save(path));
+            return DumpPath(info, body?.Name, out var path) is { } problem ? Error(problem, 400) : await Send(r, s, new Save(path));
         });
         api.MapPost("/api/resurrect", async (HttpRequest request, ActorRegistry r, PbmSettings s) =>
         {
             var (body, bad) = await RequestBody.ReadAsync(request, PbmJsonContext.Default.DumpRequest, "resurrect request");
             if (bad is not null) return bad;
-            if (DumpProblem(body?.Name) is { } problem) return Error(problem, 400);
-            return DumpPath(info, body?.Name, out var path) is { } unusable ? unusable : await Send(r, s, new Resurrect(path));
+            return DumpPath(info, body?.Name, out var path) is { } problem ? Error(problem, 400) : await Send(r, s, new Resurrect(path));
         });
         LogsApi.Map(api);
         EnvApi.Map(api);
@@ -169,11 +167,11 @@ internal static class ControlApi
     /// </summary>
     internal static TimeSpan CommandTimeout(PbmSettings settings) => settings.CommandWait + settings.ListWait + TimeSpan.FromSeconds(3);
 
-    /// <summary>The dump file a save or resurrect names; an error when the name cannot be a path at all.</summary>
-    private static IResult? DumpPath(DaemonInfo info, string? name, out string path)
+    /// <summary>The dump file a save or resurrect names (<see cref="DumpProblem"/>); why not, when it cannot be one.</summary>
+    private static string? DumpPath(DaemonInfo info, string? name, out string path)
     {
         path = "";
-        if (name?.Contains('\0') == true) return Error("a dump name or path cannot contain a NUL character", 400);
+        if (DumpProblem(name) is { } problem) return problem;
         try
         {
             path = info.Home.DumpFile(name);
@@ -181,7 +179,7 @@ internal static class ControlApi
         }
         catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
         {
-            return Error($"invalid dump name or path '{name}': {e.Message}", 400);
+            return $"invalid dump name: {Client.Specs.SpecValidator.Show(name!)}: {e.Message}";
         }
     }
 

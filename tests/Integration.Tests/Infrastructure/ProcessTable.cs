@@ -18,26 +18,18 @@ internal static class ProcessTable
     }
 
     /// <summary>The session id of <paramref name="pid"/>, or 0 once it is gone.</summary>
-    public static int Session(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[3]);
-        }
-        catch (IOException)
-        {
-            return 0;
-        }
-    }
+    public static int Session(int pid) => StatField(pid, 3);
 
     /// <summary>The parent pid of <paramref name="pid"/>, or 0 once it is gone.</summary>
-    public static int Parent(int pid)
+    public static int Parent(int pid) => StatField(pid, 1);
+
+    /// <summary>A numeric field of /proc/PID/stat counted from the one after the command's name (1: ppid, 3: session); 0 once gone.</summary>
+    private static int StatField(int pid, int index)
     {
         try
         {
             var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]);
+            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[index]);
         }
         catch (IOException)
         {
