@@ -109,7 +109,7 @@ internal sealed class CgroupTree
     public bool RemoveIfEmpty() => CgroupFs.Rmdir(Path) is 0 or CgroupFs.ENOENT;
 
     /// <summary>App names are letters, digits, '-', '_' and '.' already; anything else (an embedding host's label) becomes '_'.</summary>
-    private static string Sanitize(string label)
+    internal static string Sanitize(string label)
     {
         var sb = new StringBuilder(Math.Min(label.Length, 100));
         foreach (var c in label.Length > 100 ? label[..100] : label)
