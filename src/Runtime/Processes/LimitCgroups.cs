@@ -89,6 +89,16 @@ internal sealed class LimitCgroups
         return limits;
     }
 
+    /// <summary>At shutdown, once every instance is stopped: removes the home's v1 cgroups (each run removed its own already).</summary>
+    public void Close()
+    {
+        foreach (var dir in _v1.Values)
+        {
+            foreach (var leftover in SafeDirectories(dir)) CgroupFs.Rmdir(leftover);
+            CgroupFs.Rmdir(dir);
+        }
+    }
+
     /// <summary>
     /// Applies <paramref name="limits"/> to the run of <paramref name="pid"/>: in its v2 cgroup <paramref name="v2"/>
     /// (when the controller is v2 here) and in new v1 cgroups named <paramref name="name"/>, which <paramref name="pids"/>

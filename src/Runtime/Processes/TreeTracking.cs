@@ -163,6 +163,7 @@ internal sealed class TreeTracking
     /// </summary>
     public void Close()
     {
+        Limits.Close();
         if (_cgroups is null) return;
         if (_cgroups.Sweep(KillWait) > 0) _log.LogWarning("killed processes left in cgroups under {Path} at shutdown", _cgroups.Path);
         _cgroups.RemoveIfEmpty();
