@@ -53,7 +53,7 @@ public sealed class RunAsUserTests(ITestOutputHelper output)
         if (NotRoot()) return;
         await using var box = new Sandbox();
         // The CLI and the daemon it starts run as nobody, with a home nobody may write.
-        File.SetUnixFileMode(box.Home, (UnixFileMode)0x1ff);
+        using (var chown = System.Diagnostics.Process.Start("chown", ["-R", "65534:65534", box.Home])) await chown.WaitForExitAsync();
         string[] asNobody = ["--reuid=65534", "--regid=65534", "--clear-groups", Repo.Pbm];
         var refused = await box.RunProgramAsync("setpriv", [.. asNobody, "start", Repo.App("whoami.js"), "--name", "who", "--user", "www-data"]);
         output.WriteLine(refused.ToString());
