@@ -41,9 +41,7 @@ internal static class Pm2Keys
     {
         ["exp-backoff-restart-delay"] = "pbm always backs off unstable restarts: 100 ms doubling to 15 s, pbm.restart.backoff-min/max",
         ["deploy"] = "use pbm deploy <app> --path DIR",
-        ["user"] = "pbm runs apps as the daemon's user",
-        ["group"] = "pbm runs apps as the daemon's user",
-        ["username"] = "pbm runs apps as the daemon's user",
+        ["username"] = "use user (or PM2's uid)",
         ["shutdown-with-message"] = "pbm stops with --kill-signal (SIGTERM by default)",
         ["kill-retry-time"] = "pbm sends SIGKILL once, after --kill-timeout",
         ["treekill"] = "pbm always stops the instance's whole process tree",

@@ -73,6 +73,30 @@ public sealed record AppSpec
 
     /// <summary>Restart an instance gracefully when its process tree's resident memory passes this many bytes. Null: no limit.</summary>
     public long? MaxMemoryBytes { get; init; }
+    /// <summary>A health check that keeps running while the instance is online (--health). Null: none (readiness is checked at start only).</summary>
+    public HealthCheckSpec? Health { get; init; }
+
+    /// <summary>Kernel-enforced memory limit of each instance's cgroup, in bytes (--memory-limit): over it the kernel's OOM killer ends the instance. Null: none.</summary>
+    public long? MemoryLimitBytes { get; init; }
+
+    /// <summary>Kernel-enforced CPU limit of each instance's cgroup, in cores (--cpu-limit 0.5: half a core). Null: none.</summary>
+    public double? CpuLimit { get; init; }
+
+    /// <summary>Kernel-enforced limit of processes and threads in each instance's cgroup (--pids-limit). Null: none.</summary>
+    public int? PidsLimit { get; init; }
+
+    /// <summary>Run instances as this user (name or uid; --user, PM2's uid), with its HOME; needs a daemon running as root. Null: the daemon's user.</summary>
+    public string? User { get; init; }
+
+    /// <summary>Run instances with this group (name or gid; --group, PM2's gid). Null: the user's primary group.</summary>
+    public string? Group { get; init; }
+
+    /// <summary>Apps whose instances must be ready before this app starts (--after, systemd's After=). Null: none.</summary>
+    public IReadOnlyList<string>? After { get; init; }
+
+    /// <summary>Restart this app whenever one of its <see cref="After"/> apps is restarted (--restart-with, systemd's PartOf=).</summary>
+    public bool RestartWith { get; init; }
+
     /// <summary>Variables given explicitly (--env K=V, an app file's env and env_NAME), laid over the caller's environment; <c>--update-env</c> keeps them and re-reads the rest.</summary>
     public IReadOnlyDictionary<string, string> EnvOverrides { get; set; } = new Dictionary<string, string>();
 

@@ -9,6 +9,8 @@ public static class InstanceStatus
     /// <summary>Placed on a host that did not answer the list (dying or cut off); the master decides once it is downed.</summary>
     public const string Unknown = "unknown";
     public const string Online = "online";
+    /// <summary>Running, but failing its health check (--health): out of the gateway's rotation, restarted after --health-failures in a row.</summary>
+    public const string Unhealthy = "unhealthy";
     public const string WaitingRestart = "waiting-restart";
     public const string Stopping = "stopping";
     public const string Stopped = "stopped";

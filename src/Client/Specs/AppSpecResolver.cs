@@ -52,6 +52,14 @@ public static class AppSpecResolver
         if (o.LogMaxFiles is < 1 or > 1000) throw new PbmException($"--log-max-files {o.LogMaxFiles}: between 1 and 1000");
         long? maxMemory = o.MaxMemory is null ? null : ByteSize.Parse(o.MaxMemory) ?? throw new PbmException($"--max-memory {o.MaxMemory}: expected a size such as 300M or 1G");
         if (maxMemory is < 1024 * 1024) throw new PbmException($"--max-memory {o.MaxMemory}: at least 1M");
+        var health = Health(o);
+        long? memoryLimit = o.MemoryLimit is null ? null : ByteSize.Parse(o.MemoryLimit) ?? throw new PbmException($"--memory-limit {o.MemoryLimit}: expected a size such as 300M or 1G");
+        if (memoryLimit is < SpecValidator.MinMemoryLimit) throw new PbmException($"--memory-limit {o.MemoryLimit}: at least 4M");
+        var cpuLimit = o.CpuLimit is null ? (double?)null : ParseCores(o.CpuLimit);
+        if (o.PidsLimit is < 1 or > 4_194_304) throw new PbmException($"--pids-limit {o.PidsLimit}: expected 1 to 4194304");
+        foreach (var (id, what) in new[] { (o.User, "--user"), (o.Group, "--group") })
+            if (id is not null && SpecValidator.UserNameProblem(id) is { } idProblem) throw new PbmException($"{what} {id}: {idProblem}");
+        if (o.RestartWith && o.After is not { Count: > 0 }) throw new PbmException("--restart-with needs --after (the apps whose restart restarts this one)");
         if (o.CronRestart is { } cron)
         {
             if (!CronSchedule.TryParse(cron, out var schedule, out var cronError)) throw new PbmException($"--cron-restart '{cron}': {cronError}");
@@ -65,6 +73,11 @@ public static class AppSpecResolver
                                    (interpreter == "python" && FindOnPath("python3", o.CallerEnv) is not null ? " (python3 is: interpreter python3)" : ""));
         var name = o.Name ?? SafeName(defaultName);
         ValidateName(name);
+        foreach (var dep in o.After ?? [])
+        {
+            if (NameProblem(dep) is not null) throw new PbmException($"--after {dep}: not an app name");
+            if (dep == name) throw new PbmException($"--after {dep}: an app cannot start after itself");
+        }
         var appCwd = o.Cwd is null ? cwd : cwdBase;
         if (o.NodeArgs.Count > 0)
         {
@@ -133,6 +146,14 @@ public static class AppSpecResolver
                 DateFormat = o.LogDateFormat is null ? null : DayjsFormat.Parse(o.LogDateFormat).Text,
             },
             MaxMemoryBytes = maxMemory,
+            Health = health,
+            MemoryLimitBytes = memoryLimit,
+            CpuLimit = cpuLimit,
+            PidsLimit = o.PidsLimit,
+            User = o.User,
+            Group = o.Group,
+            After = o.After is { Count: > 0 } after ? after.Distinct(StringComparer.Ordinal).ToList() : null,
+            RestartWith = o.RestartWith,
             Restart = new RestartPolicySpec
             {
                 AutoRestart = !o.NoAutoRestart,
@@ -142,6 +163,38 @@ public static class AppSpecResolver
                 StopExitCodes = o.StopExitCodes,
             },
         };
+    }
+
+    /// <summary>--health and its interval, timeout and failures, checked; null without --health.</summary>
+    private static HealthCheckSpec? Health(StartOptions o)
+    {
+        if (o.Health is null)
+        {
+            if (o.HealthIntervalMs is not null || o.HealthTimeoutMs is not null || o.HealthFailures is not null)
+                throw new PbmException("--health-interval, --health-timeout and --health-failures need --health (tcp, http:/path or exec:COMMAND)");
+            return null;
+        }
+        if (HealthChecks.Validate(o.Health, o.Port is not null) is { } problem) throw new PbmException($"--health {problem}");
+        if (o.HealthIntervalMs is < 100) throw new PbmException("--health-interval: at least 100ms");
+        if (o.HealthTimeoutMs is < 10) throw new PbmException("--health-timeout: at least 10ms");
+        if (o.HealthFailures is < 1 or > 100) throw new PbmException($"--health-failures {o.HealthFailures}: expected 1 to 100");
+        var spec = new HealthCheckSpec { Check = o.Health };
+        if (o.HealthIntervalMs is { } interval) spec.IntervalMs = interval;
+        if (o.HealthTimeoutMs is { } timeout) spec.TimeoutMs = timeout;
+        if (o.HealthFailures is { } failures) spec.Failures = failures;
+        return spec;
+    }
+
+    /// <summary>--cpu-limit: cores (0.5, 2) or a percentage of one core (50%, 150%).</summary>
+    private static double ParseCores(string text)
+    {
+        var t = text.Trim();
+        var percent = t.EndsWith('%');
+        if (!double.TryParse(percent ? t[..^1] : t, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) || double.IsNaN(v))
+            throw new PbmException($"--cpu-limit {text}: expected cores (0.5, 2) or a percentage of one core (50%)");
+        var cores = percent ? v / 100 : v;
+        if (cores < SpecValidator.MinCpuLimit || cores > 1024) throw new PbmException($"--cpu-limit {text}: expected 0.01 to 1024 cores");
+        return Math.Round(cores, 4);
     }
 
     /// <summary>A log file option as PM2 reads it: ~ is the home folder, relative to the app's cwd, NULL or /dev/null for none.</summary>

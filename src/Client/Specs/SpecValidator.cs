@@ -50,6 +50,22 @@ public static class SpecValidator
         if (s.Hosts is not null) List(errors, "hosts", s.Hosts, nonEmpty: true);
         if (s.MaxPerHost is < 1) errors.Add($"maxPerHost: {s.MaxPerHost}: at least 1");
         if (s.MaxMemoryBytes is < 1024 * 1024) errors.Add($"maxMemoryBytes: {s.MaxMemoryBytes}: at least 1M (1048576)");
+        Health(errors, s.Health, s.Port is not null);
+        if (s.MemoryLimitBytes is < MinMemoryLimit) errors.Add($"memoryLimitBytes: {s.MemoryLimitBytes}: at least 4M ({MinMemoryLimit})");
+        if (s.CpuLimit is { } cpu && (double.IsNaN(cpu) || cpu < MinCpuLimit || cpu > 1024)) errors.Add($"cpuLimit: {cpu}: expected {MinCpuLimit} to 1024 cores");
+        if (s.PidsLimit is < 1 or > 4_194_304) errors.Add($"pidsLimit: {s.PidsLimit}: expected 1 to 4194304");
+        foreach (var (field, id) in new[] { ("user", s.User), ("group", s.Group) })
+            if (Text(errors, field, id) && id is not null && UserNameProblem(id) is { } idProblem) errors.Add($"{field}: '{Show(id)}': {idProblem}");
+        if (s.After is not null && List(errors, "after", s.After, nonEmpty: true))
+        {
+            foreach (var (dep, i) in s.After.Select((d, i) => (d, i)))
+            {
+                if (AppSpecResolver.NameProblem(dep) is not null) errors.Add($"after[{i}]: '{Show(dep)}' is not an app name");
+                else if (dep == s.Name) errors.Add($"after[{i}]: an app cannot start after itself");
+            }
+            if (s.After.Distinct(StringComparer.Ordinal).Count() != s.After.Count) errors.Add("after: names an app twice");
+        }
+        if (s.RestartWith && s.After is not { Count: > 0 }) errors.Add("restartWith: needs after (the apps whose restart restarts this one)");
 
         Restart(errors, s.Restart);
         Logs(errors, s.Logs);
@@ -66,6 +82,35 @@ public static class SpecValidator
         foreach (var (field, variable) in new[] { ("incrementVar", s.IncrementVar), ("instanceVar", s.InstanceVar) })
             if (variable is not null && !AppSpecResolver.IsVariableName(variable)) errors.Add($"{field}: '{Show(variable)}': expected a variable name such as PORT");
         return errors;
+    }
+
+    /// <summary>Smallest --memory-limit: below a few MB no runtime starts, and the kernel's OOM killer would loop.</summary>
+    public const long MinMemoryLimit = 4 * 1024 * 1024;
+
+    /// <summary>Smallest --cpu-limit: 1 ms of CPU per 100 ms period, the finest quota the kernel takes.</summary>
+    public const double MinCpuLimit = 0.01;
+
+    /// <summary>
+    /// Null when <paramref name="id"/> may name a user or group (a number, or a name as useradd takes it: a letter or
+    /// '_' first, then letters, digits, '_', '-', '.', at most 32); else why not. Whether it exists is the host's to say.
+    /// </summary>
+    public static string? UserNameProblem(string id)
+    {
+        if (id.Length == 0) return "empty";
+        if (id.All(char.IsAsciiDigit)) return id.Length <= 10 && uint.TryParse(id, out _) ? null : "not a valid id";
+        if (id.Length > 32) return "longer than 32 characters";
+        if (!(char.IsAsciiLetter(id[0]) || id[0] == '_')) return "must start with a letter or _";
+        return id.Skip(1).All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.') ? null : "may hold only letters, digits, '_', '-' and '.'";
+    }
+
+    private static void Health(List<string> errors, HealthCheckSpec? h, bool hasPort)
+    {
+        if (h is null) return;
+        if (h.Check is null) errors.Add("health.check: missing");
+        else if (Text(errors, "health.check", h.Check) && HealthChecks.Validate(h.Check, hasPort) is { } problem) errors.Add($"health.check: {problem}");
+        Milliseconds(errors, "health.intervalMs", h.IntervalMs, min: 100);
+        Milliseconds(errors, "health.timeoutMs", h.TimeoutMs, min: 10);
+        if (h.Failures is < 1 or > 100) errors.Add($"health.failures: {h.Failures}: expected 1 to 100");
     }
 
     /// <summary>The spec with the defaults of every part left null by a JSON document (see <see cref="Check"/>).</summary>

@@ -44,6 +44,20 @@ public sealed record StartOptions
     public string? LogMaxSize { get; init; }
     public int? LogMaxFiles { get; init; }
     public string? MaxMemory { get; init; }
+    /// <summary>--health: tcp, http:/path or exec:COMMAND.</summary>
+    public string? Health { get; init; }
+    public int? HealthIntervalMs { get; init; }
+    public int? HealthTimeoutMs { get; init; }
+    public int? HealthFailures { get; init; }
+    /// <summary>--memory-limit: a size (300M).</summary>
+    public string? MemoryLimit { get; init; }
+    /// <summary>--cpu-limit: cores (0.5), or a percentage of one core (50%).</summary>
+    public string? CpuLimit { get; init; }
+    public int? PidsLimit { get; init; }
+    public string? User { get; init; }
+    public string? Group { get; init; }
+    public IReadOnlyList<string>? After { get; init; }
+    public bool RestartWith { get; init; }
     public string? PidFile { get; init; }
     /// <summary>PM2's out_file (-o): stdout's file, relative to the app's cwd; NULL or /dev/null: none.</summary>
     public string? OutFile { get; init; }

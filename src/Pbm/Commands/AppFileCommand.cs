@@ -4,6 +4,7 @@ using Pbm.Cli.Output;
 using Pbm.Client;
 using Pbm.Client.AppFiles;
 using Pbm.Client.Contracts;
+using Pbm.Client.Specs;
 
 namespace Pbm.Cli.Commands;
 
@@ -35,6 +36,16 @@ internal static class AppFileCommand
         var (vars, envName) = StartCommand.SplitEnv(c.Args.Values("env"));
         var only = c.Args.Value("only")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var (specs, failures) = StartCommand.ResolveFile(path, envName, vars, StartCommand.CallerEnv(), c.Warnings);
+        // --after: each app after the apps of the file it names (a cycle fails the file before anything starts); the
+        // daemon holds each start until those apps are ready, so the next one is sent once this one's answer is in.
+        try
+        {
+            specs = StartOrder.Sort(specs);
+        }
+        catch (PbmException e)
+        {
+            throw new PbmException($"{path}: {e.Message}");
+        }
         if (only is not null)
         {
             foreach (var name in only.Where(n => specs.All(s => s.Name != n) && failures.All(f => !f.Contains($"({n})", StringComparison.Ordinal))))

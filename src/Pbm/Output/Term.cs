@@ -35,7 +35,7 @@ internal static class Term
     public static string Status(string status) => status switch
     {
         InstanceStatus.Online => Green(status),
-        InstanceStatus.Errored => Red(status),
+        InstanceStatus.Errored or InstanceStatus.Unhealthy => Red(status),
         InstanceStatus.Stopped => Dim(status),
         _ => Yellow(status),
     };

@@ -63,6 +63,16 @@ internal static class Views
             Row("rollout", $"{r.Kind} v{r.FromVersion} -> v{r.ToVersion}: {(r.State == "halted" ? Term.Red("halted") : r.State)}, {r.Replaced}/{r.Total} replaced" +
                            (r.Reason is null ? "" : $"\n{new string(' ', KeyWidth + 2)}{r.Reason}"));
         if (s.MaxMemoryBytes is { } mm) Row("max-memory", ByteSize.Format(mm));
+        if (s.Health is { } hc) Row("health", $"{hc.Check} every {Term.Ms(hc.IntervalMs)}, timeout {Term.Ms(hc.TimeoutMs)}, restart after {hc.Failures} failures");
+        if (s.MemoryLimitBytes is not null || s.CpuLimit is not null || s.PidsLimit is not null)
+            Row("limits", string.Join(", ", new[]
+            {
+                s.MemoryLimitBytes is { } ml ? $"memory {ByteSize.Format(ml)}" : null,
+                s.CpuLimit is { } cl ? $"cpu {cl.ToString("0.##", CultureInfo.InvariantCulture)} core{(cl == 1 ? "" : "s")}" : null,
+                s.PidsLimit is { } pl ? $"pids {pl}" : null,
+            }.Where(x => x is not null)) + " (cgroup)");
+        if (s.User is not null || s.Group is not null) Row("user", $"{s.User ?? "(daemon's)"}{(s.Group is null ? "" : ":" + s.Group)}");
+        if (s.After is { Count: > 0 } after) Row("after", string.Join(", ", after) + (s.RestartWith ? " (restarted with them)" : ""));
         Row("logs", $"{s.Logs.Format}{(s.Logs.Time ? ", timestamped" : ", no time")}, rotated at {(s.Logs.MaxBytes is { } lb ? ByteSize.Format(lb) : "default (10 MB)")} x {(s.Logs.MaxFiles is { } lf ? lf.ToString() : "default (5)")} files");
         foreach (var h in app.Hosts) Row("host", Host(h));
         sb.Append('\n').Append(Instances(app.Instances));

@@ -11,6 +11,10 @@ public sealed record PbmSettings
     public required TimeSpan AskTimeout { get; init; }
     /// <summary>How long a command waits for the hosts before it is answered "in progress" (pbm.api.command-wait). Default: 20 s.</summary>
     public TimeSpan CommandWait { get; init; } = TimeSpan.FromSeconds(20);
+    /// <summary>How often a start held by --after asks whether the apps it names are ready (pbm.start-order.poll).</summary>
+    public TimeSpan StartOrderPoll { get; init; } = TimeSpan.FromMilliseconds(250);
+    /// <summary>How long a start held by --after waits for the apps it names to be ready before it fails (pbm.start-order.timeout).</summary>
+    public TimeSpan StartOrderTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
     /// How long a read (pbm list, show, hosts) waits for a host: ask-timeout, at most 5 s, because a list must answer
@@ -85,6 +89,8 @@ public sealed record PbmSettings
             ApiTcp = c.GetString("api.tcp", "") is { Length: > 0 } t ? t : null,
             AskTimeout = c.GetTimeSpan("api.ask-timeout"),
             CommandWait = c.GetTimeSpan("api.command-wait", TimeSpan.FromSeconds(20)),
+            StartOrderPoll = c.GetTimeSpan("start-order.poll", TimeSpan.FromMilliseconds(250)),
+            StartOrderTimeout = c.GetTimeSpan("start-order.timeout", TimeSpan.FromSeconds(60)),
             MinUptime = c.GetTimeSpan("restart.min-uptime"),
             MaxRestarts = c.GetInt("restart.max-restarts"),
             BackoffMin = c.GetTimeSpan("restart.backoff-min"),
@@ -128,6 +134,8 @@ public sealed record PbmSettings
         if (settings.EventsKept < 0) throw new ConfigurationException("pbm.logs.events must be 0 or more");
         if (settings.MetricsInterval < TimeSpan.FromMilliseconds(100)) throw new ConfigurationException("pbm.metrics.interval must be at least 100ms");
         if (settings.WatchDebounce < TimeSpan.Zero) throw new ConfigurationException("pbm.watch.debounce must be 0 or more");
+        if (settings.StartOrderPoll <= TimeSpan.Zero || settings.StartOrderTimeout <= TimeSpan.Zero)
+            throw new ConfigurationException("pbm.start-order.poll and pbm.start-order.timeout must be greater than 0");
         if (settings.AskTimeout <= TimeSpan.Zero || settings.CommandWait <= TimeSpan.Zero)
             throw new ConfigurationException("pbm.api.ask-timeout and command-wait must be > 0");
         if (settings.EventsInterval < TimeSpan.FromMilliseconds(50)) throw new ConfigurationException("pbm.api.events-interval must be at least 50ms");

@@ -33,6 +33,8 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
     private readonly List<string> _warnings = [];
     private readonly HashSet<string> _initialised = [];
     private readonly Dictionary<long, Conversation> _conversations = [];
+    /// <summary>Starts held until the apps they name in --after are ready (<see cref="StartGate"/>), by app name.</summary>
+    private readonly Dictionary<string, IActorRef> _gates = new(StringComparer.Ordinal);
     private readonly Cluster _cluster = Cluster.Get(Context.System);
     private readonly IActorRef _replicator;
     private long _revision;
@@ -82,6 +84,17 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
         Receive<GetHosts>(_ => ReplyHosts());
         Receive<GetApp>(m => WithTarget(m.Target, (apps, _) => ReplyApp(apps[0].Spec.Name), allowAll: false));
         Receive<StartApp>(OnStartApp);
+        Receive<StartGate.Ready>(m =>
+        {
+            _gates.Remove(m.Start.Spec.Name);
+            Start(m.Start, m.ReplyTo);
+        });
+        Receive<StartGate.GaveUp>(m =>
+        {
+            _gates.Remove(m.App);
+            _log.Warning("{0}", m.Reason);
+            m.ReplyTo.Tell(new Failed(m.Reason, 409));
+        });
         Receive<StartExisting>(m => WithTarget(m.Target, (apps, index) => Operate(apps, index, "start", running: true)));
         Receive<Stop>(m => WithTarget(m.Target, (apps, index) => Operate(apps, index, "stop", running: index is null ? false : null)));
         Receive<Restart>(m => m.Spec is null, m => WithTarget(m.Target, (apps, index) => Operate(apps, index, "restart", running: true)));
@@ -133,14 +146,43 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
 
     private void OnStartApp(StartApp m)
     {
+        if (_gates.ContainsKey(m.Spec.Name))
+        {
+            Sender.Tell(new Failed($"app '{m.Spec.Name}' is already starting: it waits for {string.Join(", ", m.Spec.After ?? [])} to be ready (--after)", 409));
+            return;
+        }
+        if (m.Spec.After is { Count: > 0 } after && !_apps.ContainsKey(m.Spec.Name))
+        {
+            // systemd's After=: the named apps must exist (a file's apps are sent in order), form no cycle, and be ready first.
+            if (after.FirstOrDefault(a => !_apps.ContainsKey(a)) is { } missing)
+            {
+                Sender.Tell(new Failed($"{m.Spec.Name}: --after {missing}: no app named {missing} (start it first; an app file starts its apps in --after order)", 400));
+                return;
+            }
+            var graph = _apps.Values.ToDictionary(a => a.Spec.Name, a => a.Spec.After ?? [], StringComparer.Ordinal);
+            graph[m.Spec.Name] = after;
+            if (Client.Specs.StartOrder.FindCycle(graph) is { } cycle)
+            {
+                Sender.Tell(new Failed($"start order has a cycle: {string.Join(" -> ", cycle)} (--after)", 400));
+                return;
+            }
+            _gates[m.Spec.Name] = Context.ActorOf(StartGate.Props(m, Sender, _settings.StartOrderPoll, _settings.StartOrderTimeout, _settings.CommandWait),
+                "after-" + m.Spec.Name + "-" + ++_lastConversation);
+            return;
+        }
+        Start(m, Sender);
+    }
+
+    private void Start(StartApp m, IActorRef replyTo)
+    {
         if (_apps.ContainsKey(m.Spec.Name))
         {
-            Sender.Tell(new Failed($"app '{m.Spec.Name}' already exists: use pbm restart {m.Spec.Name}, or pbm delete {m.Spec.Name} first", 409));
+            replyTo.Tell(new Failed($"app '{m.Spec.Name}' already exists: use pbm restart {m.Spec.Name}, or pbm delete {m.Spec.Name} first", 409));
             return;
         }
         if (m.Spec.Port is { } port && _apps.Values.FirstOrDefault(a => a.Spec.Port == port && a.Spec.Route == m.Spec.Route && a.Spec.RouteHost == m.Spec.RouteHost) is { } taken)
         {
-            Sender.Tell(new Failed($"port {port}{(m.Spec.Route is null ? "" : " path " + m.Spec.Route)} is already served by {taken.Spec.Name} (give --route to share the port)", 409));
+            replyTo.Tell(new Failed($"port {port}{(m.Spec.Route is null ? "" : " path " + m.Spec.Route)} is already served by {taken.Spec.Name} (give --route to share the port)", 409));
             return;
         }
         var record = PlaceApp(new AppRecord(m.Spec with { Version = 1, InstanceIds = null }, m.Spec.AutoStart));
@@ -149,7 +191,7 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
         var count = $"{record.Spec.Instances} instance{(record.Spec.Instances == 1 ? "" : "s")}";
         Command(HostsOf(record).Select(h => Apply(h, record)), $"starting {name}",
             record.Running ? $"started {name} ({count})" : $"registered {name} ({count}, stopped: autostart is off; pbm start {name} starts it)",
-            name, Sender, after: o =>
+            name, replyTo, after: o =>
             {
                 // A host could not start it (the gateway port is taken...): undo, so nothing half-started remains.
                 if (o.Failures.Count > 0) Self.Tell(new Messages.MasterProtocol.Delete(name), ActorRefs.Nobody);
@@ -171,13 +213,31 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
                 sends.Add((node, new InstanceOp(app.Spec.Name, op, index is null ? null : [index.Value], signal)));
             }
         var what = index is null ? string.Join(", ", apps.Select(a => a.Spec.Name)) : $"{apps[0].Spec.Name}:{index}";
+        Action<Confirmations.Outcome>? then = null;
+        if (op == "restart" && index is null)
+        {
+            // --restart-with (systemd's PartOf=): apps that start after a restarted app are restarted once it is back.
+            var restarted = apps.Select(a => a.Spec.Name).ToHashSet(StringComparer.Ordinal);
+            var dependents = _apps.Values.Where(a => a.Spec.RestartWith && a.Running && !restarted.Contains(a.Spec.Name) &&
+                                                     (a.Spec.After ?? []).Any(restarted.Contains)).Select(a => a.Spec.Name).ToList();
+            if (dependents.Count > 0)
+                then = o =>
+                {
+                    if (o.Failures.Count > 0) return;
+                    foreach (var dependent in dependents)
+                    {
+                        _log.Info("{0}: restarted with {1} (--restart-with)", dependent, string.Join(", ", restarted));
+                        Self.Tell(new Restart(dependent), ActorRefs.Nobody);
+                    }
+                };
+        }
         var (doing, done) = op switch
         {
             "stop" => ("stopping", "stopped"), "start" => ("starting", "started"), "disconnect" => ("disconnecting", "disconnected"),
             "reset" => ("resetting the restart counters of", "reset the restart counters of"), "signal" => ($"sending {signal} to", $"sent {signal} to"),
             _ => ("restarting", "restarted"),
         };
-        Command(sends, $"{doing} {what}", apps.Count == 0 ? "no apps" : $"{done} {what}", apps.Count == 1 ? apps[0].Spec.Name : null, Sender);
+        Command(sends, $"{doing} {what}", apps.Count == 0 ? "no apps" : $"{done} {what}", apps.Count == 1 ? apps[0].Spec.Name : null, Sender, then);
     }
 
     /// <summary>

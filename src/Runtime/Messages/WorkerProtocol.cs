@@ -54,11 +54,30 @@ public static class WorkerProtocol
     /// </summary>
     public sealed record MemoryExceeded(int Index, long Rss, long Limit, IActorRef Worker);
 
+    /// <summary>Internal, from the health probe: a check failed (<paramref name="InARow"/> of <paramref name="Limit"/>); the instance leaves the rotation.</summary>
+    internal sealed record HealthFailing(string Failure, int InARow, int Limit);
+
+    /// <summary>Internal, from the health probe: a check passed after failures; the instance is back in rotation.</summary>
+    internal sealed record HealthRecovered
+    {
+        public static readonly HealthRecovered Instance = new();
+    }
+
+    /// <summary>Internal, from the health probe: the failures in a row reached --health-failures; stop the instance and fail.</summary>
+    internal sealed record HealthFailed(string Reason);
+
+    /// <summary>
+    /// To the supervisor: the instance's health changed. <paramref name="Reason"/> is why it is unhealthy (null: healthy
+    /// again); <paramref name="Event"/> the line for its record.
+    /// </summary>
+    public sealed record HealthChanged(int Index, IActorRef Worker, string? Reason, string Event);
+
     /// <summary>Internal: the delay before a (re)start is over.</summary>
     internal sealed record Launch(int Generation);
 
     /// <summary>Internal: the process exited (its output read to the end).</summary>
-    internal sealed record ProcessExited(int Pid, int Code);
+    /// <param name="OomKilled">The kernel's OOM killer ended a process of its cgroup (--memory-limit), with the limit.</param>
+    internal sealed record ProcessExited(int Pid, int Code, long? OomKilled = null);
 
     /// <summary>Internal: kill-timeout passed while stopping.</summary>
     internal sealed record StopTimedOut(int Pid);

@@ -11,7 +11,7 @@ internal static class PrometheusExporter
 {
     private static readonly string[] Statuses =
     [
-        InstanceStatus.Launching, InstanceStatus.Online, InstanceStatus.WaitingRestart, InstanceStatus.Stopping,
+        InstanceStatus.Launching, InstanceStatus.Online, InstanceStatus.Unhealthy, InstanceStatus.WaitingRestart, InstanceStatus.Stopping,
         InstanceStatus.Stopped, InstanceStatus.Errored, InstanceStatus.Disconnected,
     ];
 

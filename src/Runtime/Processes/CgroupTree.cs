@@ -18,10 +18,11 @@ namespace Pbm.Runtime.Processes;
 /// container usually mounts cgroupfs read-only: <see cref="Open"/> then fails and pbm walks /proc instead.
 /// </para>
 /// <para>
-/// Only leaves hold processes, and no controller is enabled: cgroup v2's "no internal processes" rule stays out of
-/// the way. Issue 17's limits need controllers in pbm-HASH's cgroup.subtree_control, and so in OWN's: the kernel
-/// refuses that while the daemon itself sits in OWN (except at the root), so the daemon will first have to move
-/// itself into a leaf of its own (OWN/daemon), as systemd's delegation documentation asks.
+/// Only leaves hold processes: cgroup v2's "no internal processes" rule stays out of the way. The kernel limits
+/// (<see cref="LimitCgroups"/>) enable memory, cpu and pids in pbm-HASH's cgroup.subtree_control when OWN offers them
+/// (the root cgroup does; a delegated OWN does once its own subtree_control enables them, which the kernel refuses
+/// while the daemon itself sits in OWN: moving the daemon into a leaf of its own, OWN/daemon, as systemd's delegation
+/// documentation asks, is not done yet); otherwise the limits go to the cgroup v1 controllers, or are not enforced.
 /// </para>
 /// </remarks>
 internal sealed class CgroupTree
@@ -109,7 +110,7 @@ internal sealed class CgroupTree
     public bool RemoveIfEmpty() => CgroupFs.Rmdir(Path) is 0 or CgroupFs.ENOENT;
 
     /// <summary>App names are letters, digits, '-', '_' and '.' already; anything else (an embedding host's label) becomes '_'.</summary>
-    private static string Sanitize(string label)
+    internal static string Sanitize(string label)
     {
         var sb = new StringBuilder(Math.Min(label.Length, 100));
         foreach (var c in label.Length > 100 ? label[..100] : label)

@@ -70,7 +70,7 @@ internal sealed class ChildProcess
     /// Starts the process and puts it in <paramref name="tracking"/>'s charge under <paramref name="label"/> (its
     /// cgroup's name: APP-N); throws <see cref="Win32Exception"/> when it cannot (missing command, not executable...).
     /// </summary>
-    public static ChildProcess Start(LaunchSpec spec, ILineSink sink, TreeTracking tracking, string label, bool ipc = false)
+    public static ChildProcess Start(LaunchSpec spec, ILineSink sink, TreeTracking tracking, string label, bool ipc = false, ResourceLimits? limits = null)
     {
         int outRead = -1, outWrite = -1, errRead = -1, errWrite = -1, ours = -1, theirs = -1, pid = -1;
         Task<int>? exited = null;
@@ -96,7 +96,7 @@ internal sealed class ChildProcess
             // The child has exec'd (or died): /proc/PID/stat stays readable until it is reaped, which is next.
             var stat = ProcStat.Read(pid);
             // Into its cgroup before anything else: the sooner it is in, the less it can fork outside.
-            tree = tracking.Adopt(label, pid, stat?.StartTicks ?? 0);
+            tree = tracking.Adopt(label, pid, stat?.StartTicks ?? 0, limits);
             exited = ChildReaper.WaitAsync(pid);
             stdout = Reader(ref outRead);
             stderr = Reader(ref errRead);

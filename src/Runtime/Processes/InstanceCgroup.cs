@@ -7,8 +7,8 @@ namespace Pbm.Runtime.Processes;
 /// The cgroup v2 of one run of one instance (a leaf under <see cref="CgroupTree"/>). Every process the instance
 /// forks is born in it and no unprivileged process can leave it, whatever it does with sessions, process groups
 /// or double forks, so <c>cgroup.kill</c> (Linux 5.14+) takes the whole tree at once, forks racing the kill
-/// included. Issue 17 puts the kernel limits (memory.max, cpu.max, pids.max) and the OOM-kill count
-/// (memory.events) on this same directory.
+/// included. Where the controllers are v2 here, the kernel limits (memory.max, cpu.max, pids.max) and the OOM-kill
+/// count (memory.events) are on this same directory (<see cref="LimitCgroups"/>).
 /// </summary>
 internal sealed class InstanceCgroup(string path)
 {

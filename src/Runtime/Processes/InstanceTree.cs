@@ -27,6 +27,12 @@ internal sealed class InstanceTree
     /// <summary>The run's cgroup (where issue 17's limits go), or null when the tree is tracked through /proc.</summary>
     public InstanceCgroup? Cgroup { get; }
 
+    /// <summary>The kernel limits of the run (--memory-limit...), when it has any.</summary>
+    public InstanceLimits? Limits { get; internal set; }
+
+    /// <summary>Once released: the memory limit at which the kernel's OOM killer ended a process of the run, else null.</summary>
+    public long? OomKilled { get; private set; }
+
     /// <summary>The /proc record of the run's descendants, when it has no cgroup.</summary>
     public DescendantRecord? Record { get; }
 
@@ -61,6 +67,8 @@ internal sealed class InstanceTree
     public async Task<bool> ReleaseAsync()
     {
         var gone = false;
+        // Read before the cgroups go: the leader has exited, so an OOM kill of it is counted already.
+        if (Limits is { Limits.MemoryBytes: { } memory } limits && limits.OomKilled()) OomKilled = memory;
         try
         {
             if (Cgroup is { } cgroup)
@@ -79,6 +87,7 @@ internal sealed class InstanceTree
         }
         finally
         {
+            if (gone) Limits?.Remove();
             _owner.Released(this, gone);
         }
     }

@@ -24,12 +24,16 @@ internal sealed class TreeTracking
     private readonly HashSet<InstanceTree> _walked = [];
     private volatile bool _cgroupsFailed;
 
-    private TreeTracking(CgroupTree? cgroups, TimeSpan killWait, ILogger log)
+    private TreeTracking(CgroupTree? cgroups, TimeSpan killWait, ILogger log, LimitCgroups limits)
     {
         _cgroups = cgroups;
+        Limits = limits;
         KillWait = killWait;
         _log = log;
     }
+
+    /// <summary>Where the kernel limits of instances go (--memory-limit, --cpu-limit, --pids-limit), if anywhere.</summary>
+    public LimitCgroups Limits { get; }
 
     /// <summary>How long a stop waits, after the SIGKILL, for every process of a tree to be gone (pbm.processes.kill-wait).</summary>
     public TimeSpan KillWait { get; }
@@ -38,7 +42,7 @@ internal sealed class TreeTracking
     public string? CgroupRoot => _cgroupsFailed ? null : _cgroups?.Path;
 
     /// <summary>/proc only, nothing logged: for a process started outside a host (tests, tools).</summary>
-    public static TreeTracking WalkProc(TimeSpan killWait) => new(null, killWait, NullLogger.Instance);
+    public static TreeTracking WalkProc(TimeSpan killWait) => new(null, killWait, NullLogger.Instance, LimitCgroups.None("no daemon home"));
 
     /// <summary>
     /// Picks the method for the home <paramref name="home"/> (cgroups unless <paramref name="useCgroups"/> is false
@@ -53,14 +57,14 @@ internal sealed class TreeTracking
         {
             log.LogInformation("instance process trees are tracked by walking /proc (session, descendants by parent, " +
                                "and a record kept at every metrics sample), not with cgroups: {Reason}", why);
-            return new TreeTracking(null, killWait, log);
+            return new TreeTracking(null, killWait, log, useCgroups ? LimitCgroups.Open(home, null, log) : LimitCgroups.None(why));
         }
         var leftover = cgroups.Sweep(killWait);
         if (leftover > 0)
             log.LogWarning("killed what {Count} cgroups of a previous daemon of this home still held under {Path}", leftover, cgroups.Path);
         log.LogInformation("instance process trees are tracked with cgroup v2: one cgroup per instance run under {Path}, " +
                            "killed whole with cgroup.kill", cgroups.Path);
-        return new TreeTracking(cgroups, killWait, log);
+        return new TreeTracking(cgroups, killWait, log, LimitCgroups.Open(home, cgroups, log));
     }
 
     /// <summary>
@@ -68,7 +72,20 @@ internal sealed class TreeTracking
     /// into a new cgroup named <c>LABEL-PID</c> with whatever of its session forked already, or onto the /proc
     /// record. Never throws: a cgroup that cannot be used falls back to the walk, for this and later runs.
     /// </summary>
-    public InstanceTree Adopt(string label, int pid, ulong startTicks)
+    /// <param name="limits">Kernel limits for the run (--memory-limit...), applied where this host can (see <see cref="LimitCgroups"/>).</param>
+    public InstanceTree Adopt(string label, int pid, ulong startTicks, ResourceLimits? limits = null)
+    {
+        var tree = AdoptTree(label, pid, startTicks);
+        if (limits is not null)
+        {
+            var name = tree.Cgroup is { } own ? System.IO.Path.GetFileName(own.Path) : $"{CgroupTree.Sanitize(label)}-{pid}";
+            tree.Limits = Limits.Apply(limits, tree.Cgroup, name, tree.Cgroup?.Pids() is { Count: > 0 } inside ? inside : [pid]);
+            foreach (var problem in tree.Limits.Problems) _log.LogWarning("pid {Pid}: limit not applied: {Problem}", pid, problem);
+        }
+        return tree;
+    }
+
+    private InstanceTree AdoptTree(string label, int pid, ulong startTicks)
     {
         if (_cgroups is { } cgroups && !_cgroupsFailed)
         {
@@ -146,6 +163,7 @@ internal sealed class TreeTracking
     /// </summary>
     public void Close()
     {
+        Limits.Close();
         if (_cgroups is null) return;
         if (_cgroups.Sweep(KillWait) > 0) _log.LogWarning("killed processes left in cgroups under {Path} at shutdown", _cgroups.Path);
         _cgroups.RemoveIfEmpty();

@@ -68,7 +68,7 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
         Receive<StartInstances>(m => OnStart(m.Indices));
         Receive<RestartInstances>(m => OnRestart(m.Indices));
         Receive<RestartRunning>(m => OnRestart(_slots.Values
-            .Where(s => (s.Worker is not null && s.Status is InstanceStatus.Online or InstanceStatus.Launching or InstanceStatus.WaitingRestart)
+            .Where(s => (s.Worker is not null && s.Status is InstanceStatus.Online or InstanceStatus.Unhealthy or InstanceStatus.Launching or InstanceStatus.WaitingRestart)
                         || (m.Finished && s.Worker is null && s.Finished))
             .Select(s => s.Index).ToList()));
         Receive<Reload>(m => OnReload(m.Spec, m.Parallel));
@@ -78,6 +78,7 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
             _slots.Values.OrderBy(s => s.Index).Select(Info).Concat(_disconnected.Values).ToList())));
         Receive<InstanceUpdated>(OnUpdated);
         Receive<MemoryExceeded>(OnMemoryExceeded);
+        Receive<HealthChanged>(OnHealthChanged);
         Receive<WorkerStopped>(w => Ops.Confirmed(w.Request));
         Receive<PendingOps.Deadline>(m =>
         {
@@ -156,6 +157,8 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
             return Directive.Restart;
         }
         var why = e.OverMemory ? $"stopped for its {e.Exit.Detail} after {e.Exit.UptimeMs} ms"
+            : e.Unhealthy ? $"stopped, {e.Exit.Detail}, after {e.Exit.UptimeMs} ms"
+            : e.OomKilled ? $"{e.Exit.Detail!.Split('\n')[0]} (--memory-limit), after {e.Exit.UptimeMs} ms"
             : e.StartFailed ? $"failed to start: {e.Exit.Detail}"
             : $"exited with code {e.Exit.Code}{(e.Exit.Signal is null ? "" : $" ({e.Exit.Signal})")} after {e.Exit.UptimeMs} ms";
         if (_candidates.FirstOrDefault(c => c.Value.WorkerId == e.WorkerId) is { Key: not null } candidate)
@@ -172,7 +175,7 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
         if (e.Pid is { } exitedPid) slot.ExitedPid = exitedPid;
         slot.Record(why, Keep);
         var uptime = e.StartFailed ? TimeSpan.Zero : TimeSpan.FromMilliseconds(e.Exit.UptimeMs);
-        var decision = _policy.Decide(slot.Unstable, e.OverMemory ? null : e.Exit.Code, uptime, _random.NextDouble());
+        var decision = _policy.Decide(slot.Unstable, e.OverMemory || e.Unhealthy ? null : e.Exit.Code, uptime, _random.NextDouble());
         slot.Unstable = decision.Unstable;
         switch (decision.Action)
         {
@@ -208,6 +211,12 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
 
     private void OnApply(Apply m)
     {
+        // --user/--group: refused here, clearly, when this host cannot (not root, no such user) rather than crash-looping.
+        if (m.Running && (m.Spec.User is not null || m.Spec.Group is not null) && RunAs.Resolve(m.Spec.User, m.Spec.Group, _node, out var problem) is null)
+        {
+            Sender.Tell(new HostFailed(_node, m.Spec.Name, problem));
+            return;
+        }
         if (_rollout is null)
         {
             _spec = m.Spec;
@@ -351,7 +360,7 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
             Sender.Tell(new HostRollout(_node, _spec.Name, false, 0, 0, $"a rollout of {_spec.Name} is already running"));
             return;
         }
-        var running = _slots.Values.Where(s => s.Worker is not null && s.Status is InstanceStatus.Online or InstanceStatus.Launching)
+        var running = _slots.Values.Where(s => s.Worker is not null && s.Status is InstanceStatus.Online or InstanceStatus.Unhealthy or InstanceStatus.Launching)
             .Select(s => s.Index).Order().ToList();
         _rollout = Context.ActorOf(Rollout.Props(spec, running, parallel, _settings.PolicyFor(spec).MinUptime, Sender, _node), "rollout-" + ++_rollouts);
         Context.Watch(_rollout);
@@ -442,6 +451,14 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
         _log.Warning("{0}:{1} {2}", _spec.Name, m.Index, text);
     }
 
+    /// <summary>The worker took the instance out of rotation, back in, or is stopping it for its health: the record of it, and the reason shown.</summary>
+    private void OnHealthChanged(HealthChanged m)
+    {
+        if (!_slots.TryGetValue(m.Index, out var slot) || !Equals(slot.Worker, m.Worker)) return;
+        slot.Reason = m.Reason;
+        slot.Record(m.Event, Keep);
+    }
+
     private void OnUpdated(InstanceUpdated u)
     {
         if (_disconnected.TryGetValue(u.Worker, out var gone))
@@ -459,7 +476,8 @@ internal sealed class AppSupervisor : ReceiveActor, IWithTimers
         if (u.Pid is { } pid && pid == slot.ExitedPid) return;
         if (u.Status != slot.Status || u.Pid != slot.Pid)
         {
-            if (u.Status == InstanceStatus.Online) slot.Record($"started pid {u.Pid}", Keep);
+            if (u.Status == InstanceStatus.Online && slot.Status == InstanceStatus.Unhealthy && u.Pid == slot.Pid) { }
+            else if (u.Status == InstanceStatus.Online) slot.Record($"started pid {u.Pid}", Keep);
             else if (u.Status == InstanceStatus.Stopping) slot.Record($"stopping pid {u.Pid} ({_spec.KillSignal})", Keep);
             else if (u.Status == InstanceStatus.Stopped && slot.Status != InstanceStatus.Stopped) slot.Record("stopped", Keep);
         }

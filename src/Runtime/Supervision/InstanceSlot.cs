@@ -40,7 +40,7 @@ internal sealed class InstanceSlot(int index)
     /// <summary>The instance as `pbm list` shows it, with its metrics and log drops from the node's boards.</summary>
     public InstanceInfo Info(AppSpec spec, string node, Metrics.MetricsBoard metrics, Logs.LogHub logs)
     {
-        var running = Status is InstanceStatus.Online or InstanceStatus.Stopping;
+        var running = Status is InstanceStatus.Online or InstanceStatus.Unhealthy or InstanceStatus.Stopping;
         var tree = running ? metrics.Tree(Pid) : null;
         var logStats = logs.PeekStats(spec.Name, Index);
         return new InstanceInfo
@@ -52,7 +52,7 @@ internal sealed class InstanceSlot(int index)
             Host = node,
             Status = Status,
             Pid = Pid,
-            StartedAt = Status is InstanceStatus.Online or InstanceStatus.Stopping or InstanceStatus.Launching ? StartedAt : null,
+            StartedAt = Status is InstanceStatus.Online or InstanceStatus.Unhealthy or InstanceStatus.Stopping or InstanceStatus.Launching ? StartedAt : null,
             Restarts = Restarts,
             UnstableRestarts = Unstable,
             LastExit = LastExit,

@@ -8,7 +8,7 @@ namespace Pbm.Runtime.Supervision;
 /// restart policy, whether and when it restarts. The strategy tells the restarted worker when to start
 /// (<see cref="Messages.WorkerProtocol.Relaunch"/>): the exception carries facts only, never the decision.
 /// </summary>
-internal sealed class ProcessExitedException(int index, ExitInfo exit, bool startFailed = false, string workerId = "", int? pid = null, bool overMemory = false)
+internal sealed class ProcessExitedException(int index, ExitInfo exit, bool startFailed = false, string workerId = "", int? pid = null, bool overMemory = false, bool unhealthy = false, bool oomKilled = false)
     : Exception(startFailed ? $"instance {index} could not start: {exit.Detail}" : $"instance {index} exited with code {exit.Code}")
 {
     public int Index { get; } = index;
@@ -20,4 +20,8 @@ internal sealed class ProcessExitedException(int index, ExitInfo exit, bool star
     public int? Pid { get; } = pid;
     /// <summary>pbm stopped it, over --max-memory (<see cref="ExitInfo.Detail"/> says by how much): its exit code is not the app's choice.</summary>
     public bool OverMemory { get; } = overMemory;
+    /// <summary>pbm stopped it after --health-failures failed health checks in a row (<see cref="ExitInfo.Detail"/> says which).</summary>
+    public bool Unhealthy { get; } = unhealthy;
+    /// <summary>The kernel's OOM killer ended it at its --memory-limit (<see cref="ExitInfo.Detail"/> says so first).</summary>
+    public bool OomKilled { get; } = oomKilled;
 }

@@ -4,6 +4,7 @@ using Akka.Event;
 using Pbm.Client.Contracts;
 using Pbm.Runtime.Config;
 using Pbm.Runtime.Gateway;
+using Pbm.Runtime.Health;
 using Pbm.Runtime.Logs;
 using Pbm.Runtime.Metrics;
 using Pbm.Runtime.Processes;
@@ -45,6 +46,18 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
     private string? _overMemory;
     /// <summary>Restarted by the supervisor after a ProcessExitedException: waiting for its <see cref="Relaunch"/>.</summary>
     private bool _awaitingRelaunch;
+    /// <summary>Why the process is being stopped for failing its health check (null: it is not): its exit then fails this worker.</summary>
+    private string? _unhealthyStop;
+    /// <summary>The running instance's health probe (--health), a child started once it is online.</summary>
+    private IActorRef? _probe;
+    private int _probes;
+    /// <summary>Failing its health check: out of the gateway's rotation until a check passes.</summary>
+    private bool _unhealthy;
+    /// <summary>The environment of the current run (exec health checks get it too).</summary>
+    private IReadOnlyDictionary<string, string>? _env;
+    /// <summary>The user instances run as (--user, --group), resolved on this host; null: the daemon's.</summary>
+    private readonly RunAs? _runAs;
+    private readonly string? _runAsProblem;
 
     public ProcessWorker(AppSpec spec, int index, PbmSettings settings, LogHub logs, MetricsBoard metrics, PidRegistry pids, TreeTracking trees, PbmGateway? gateway, string workerId)
     {
@@ -57,8 +70,17 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         _pids = pids;
         _trees = trees;
         _gateway = spec.Port is null ? null : gateway;
+        if (spec.User is not null || spec.Group is not null) _runAs = RunAs.Resolve(spec.User, spec.Group, Environment.MachineName, out _runAsProblem);
         Idle();
     }
+
+    /// <summary>The health probe is a helper: one that fails (a bug) is restarted, three times a minute at most, then stopped (the instance runs on unchecked, logged).</summary>
+    protected override SupervisorStrategy SupervisorStrategy() =>
+        new OneForOneStrategy(3, TimeSpan.FromMinutes(1), e =>
+        {
+            _log.Error(e, "{0}:{1} health probe failed", _spec.Name, _index);
+            return Directive.Restart;
+        });
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -76,7 +98,20 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
 
     private void WatchMemory()
     {
-        if (_spec.MaxMemoryBytes is not null) Context.System.EventStream.Subscribe(Self, typeof(MetricsSampler.Sampled));
+        if (SampledLimit is not null) Context.System.EventStream.Subscribe(Self, typeof(MetricsSampler.Sampled));
+    }
+
+    /// <summary>The memory checked at every sample: --max-memory, else a --memory-limit this host cannot have the kernel enforce.</summary>
+    private long? SampledLimit => _spec.MaxMemoryBytes ?? (_trees.Limits.Enforces("memory") ? null : _spec.MemoryLimitBytes);
+
+    /// <summary>Where this host cannot have the kernel enforce a limit the spec asks for: said once per daemon in pbm.log.</summary>
+    private void WarnUnenforced()
+    {
+        var missing = new[] { ("memory", _spec.MemoryLimitBytes is not null), ("cpu", _spec.CpuLimit is not null), ("pids", _spec.PidsLimit is not null) }
+            .Where(x => x.Item2 && !_trees.Limits.Enforces(x.Item1)).Select(x => x.Item1).ToList();
+        if (missing.Count == 0 || !_trees.Limits.FirstFallback()) return;
+        _log.Warning("{0}: kernel limits on {1} cannot be enforced on this host ({2}): --memory-limit falls back to sampling every metrics interval (as --max-memory), " +
+                     "--cpu-limit and --pids-limit are not enforced; said once", _spec.Name, string.Join(", ", missing), _trees.Limits.Why);
     }
 
     protected override void PostRestart(Exception reason)
@@ -161,6 +196,14 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         Receive<ProcessExited>(_ => { });
         Receive<StopTimedOut>(_ => { });
         Receive<MetricsSampler.Sampled>(_ => { });
+        IgnoreHealth();
+    }
+
+    private void IgnoreHealth()
+    {
+        Receive<HealthFailing>(_ => { });
+        Receive<HealthRecovered>(_ => { });
+        Receive<HealthFailed>(_ => { });
     }
 
     private void Running()
@@ -180,12 +223,9 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
             }
             if (r.Reason is null)
             {
-                if (_gateway is not null && _privatePort is { } port)
-                {
-                    _destination = _gateway.LocalDestination($"{_spec.Name}:{_index}", port);
-                    _gateway.Add(_spec.Name, _destination);
-                }
+                JoinGateway();
                 Report(InstanceStatus.Online, _child!.Pid, _child.StartedAt);
+                StartProbe();
                 return;
             }
             // Not ready in time: this start failed. Kill it and let the supervisor's policy decide.
@@ -196,8 +236,41 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
             _log.Warning("{0}:{1} pid {2} {3}", _spec.Name, _index, child.Pid, r.Reason);
             throw new ProcessExitedException(_index, ExitOf(-1, child.StartedAt, detail), startFailed: true, workerId: _workerId, pid: child.Pid);
         });
+        Receive<HealthFailing>(_ => Equals(Sender, _probe), m =>
+        {
+            var text = $"health check failed ({m.InARow} of {m.Limit} in a row): {m.Failure}";
+            if (!_unhealthy)
+            {
+                // Out of rotation at once (here and in every host's gateway); requests it is serving go on.
+                _unhealthy = true;
+                LeaveGateway();
+                Report(InstanceStatus.Unhealthy, _child!.Pid, _child.StartedAt);
+                text += "; out of rotation";
+            }
+            _log.Warning("{0}:{1} pid {2} {3}", _spec.Name, _index, _child!.Pid, text);
+            Context.Parent.Tell(new HealthChanged(_index, Self, $"unhealthy: {m.Failure}", text));
+        });
+        Receive<HealthRecovered>(_ => Equals(Sender, _probe), _ =>
+        {
+            if (!_unhealthy) return;
+            _unhealthy = false;
+            JoinGateway();
+            Report(InstanceStatus.Online, _child!.Pid, _child.StartedAt);
+            _log.Info("{0}:{1} pid {2} health check passed; back in rotation", _spec.Name, _index, _child.Pid);
+            Context.Parent.Tell(new HealthChanged(_index, Self, null, "health check passed; back in rotation"));
+        });
+        Receive<HealthFailed>(_ => Equals(Sender, _probe), m =>
+        {
+            var reason = $"unhealthy: {m.Reason}";
+            _log.Warning("{0}:{1} pid {2} {3}: stopping it", _spec.Name, _index, _child!.Pid, reason);
+            Context.Parent.Tell(new HealthChanged(_index, Self, reason, reason + ": stopping it; the restart policy decides what follows"));
+            _unhealthyStop = reason;
+            // No drain: it has been out of rotation since its first failed check, and a hung app finishes nothing.
+            BeginStop(restart: false, waiter: null, drain: false);
+        });
         Receive<Disconnect>(_ =>
         {
+            StopProbe();
             LeaveGateway();
             Report(InstanceStatus.Disconnected, _child!.Pid, _child.StartedAt);
             Become(Disconnected);
@@ -215,7 +288,7 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
     /// <summary>Over --max-memory: stop the process gracefully; its exit then fails this worker (see <see cref="Stopping"/>).</summary>
     private void CheckMemory()
     {
-        if (_memoryReported || _child is null || _spec.MaxMemoryBytes is not { } limit) return;
+        if (_memoryReported || _child is null || SampledLimit is not { } limit) return;
         if (_metrics.Tree(_child.Pid) is not { } tree || tree.Rss <= limit) return;
         _memoryReported = true;
         Context.Parent.Tell(new MemoryExceeded(_index, tree.Rss, limit, Self));
@@ -248,16 +321,17 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         Receive<ProcessExited>(e => e.Pid == _child?.Pid, e =>
         {
             LeaveGateway();
-            if (_overMemory is { } why && _stopWaiters.Count == 0 && !_restartAfterStop)
+            if ((_overMemory ?? _unhealthyStop) is { } why && _stopWaiters.Count == 0 && !_restartAfterStop)
             {
-                // Stopped for its memory, and nobody asked for a stop meanwhile: fail, so the restart policy decides.
-                _overMemory = null;
+                // Stopped for its memory or its health, and nobody asked for a stop meanwhile: fail, so the restart policy decides.
+                var overMemory = _overMemory is not null;
+                _overMemory = _unhealthyStop = null;
                 var startedAt = _child!.StartedAt;
                 ForgetChild(e.Pid);
-                _log.Info("{0}:{1} pid {2} stopped for its memory (code {3})", _spec.Name, _index, e.Pid, e.Code);
-                throw new ProcessExitedException(_index, ExitOf(e.Code, startedAt, why), workerId: _workerId, pid: e.Pid, overMemory: true);
+                _log.Info("{0}:{1} pid {2} stopped for its {3} (code {4})", _spec.Name, _index, e.Pid, overMemory ? "memory" : "health", e.Code);
+                throw new ProcessExitedException(_index, ExitOf(e.Code, startedAt, why), workerId: _workerId, pid: e.Pid, overMemory: overMemory, unhealthy: !overMemory);
             }
-            _overMemory = null;
+            _overMemory = _unhealthyStop = null;
             _log.Info("{0}:{1} pid {2} stopped on request{3} (code {4})", _spec.Name, _index, e.Pid, _restartAfterStop ? ", to restart" : "", e.Code);
             ForgetChild(e.Pid);
             Become(Idle);
@@ -280,6 +354,7 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         Receive<ReadyResult>(_ => { });
         Receive<Disconnect>(_ => { });
         Receive<MetricsSampler.Sampled>(_ => { });
+        IgnoreHealth();
     }
 
     /// <summary>Out of the gateway and of supervision: the process runs on until stopped or it exits.</summary>
@@ -301,6 +376,7 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         _awaitingRelaunch = false;
         Timers.Cancel("launch");
         Report(InstanceStatus.Launching);
+        WarnUnenforced();
         if (_output is null)
         {
             var log = _log;
@@ -311,13 +387,17 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         }
         if (_spec.Port is not null) _privatePort = PortAllocator.Next(_gateway?.Settings.InstanceBind);
         var env = InstanceEnvironment.For(_spec, _index, _spec.Port is null ? null : _privatePort, _gateway?.Settings.InstanceBind);
+        _env = env;
         var startedAt = DateTimeOffset.UtcNow;
         ChildProcess child;
         try
         {
             if (!Directory.Exists(_spec.Cwd)) throw new DirectoryNotFoundException($"working directory {_spec.Cwd} does not exist");
-            child = ChildProcess.Start(new LaunchSpec(_spec.Command, _spec.Args, _spec.Cwd, env), _output, _trees, $"{_spec.Name}-{_index}",
-                ipc: ReadyChecks.UsesMessage(ReadyCheck));
+            if (_runAsProblem is { Length: > 0 } problem) throw new UnauthorizedAccessException(problem);
+            var launch = new LaunchSpec(_spec.Command, _spec.Args, _spec.Cwd, env);
+            if (_runAs is { } user) launch = user.Wrap(launch);
+            child = ChildProcess.Start(launch, _output, _trees, $"{_spec.Name}-{_index}",
+                ipc: ReadyChecks.UsesMessage(ReadyCheck), limits: ResourceLimits.Of(_spec));
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or UnauthorizedAccessException)
         {
@@ -332,7 +412,7 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
         _log.Info("{0}:{1} started pid {2}", _spec.Name, _index, child.Pid);
         var self = Self;
         var pid = child.Pid;
-        child.WaitForExitAsync().ContinueWith(t => self.Tell(new ProcessExited(pid, t.IsCompletedSuccessfully ? t.Result : -1)),
+        child.WaitForExitAsync().ContinueWith(t => self.Tell(new ProcessExited(pid, t.IsCompletedSuccessfully ? t.Result : -1, child.Tree.OomKilled)),
             TaskContinuationOptions.ExecuteSynchronously);
         Become(Running);
         var listenTimeout = TimeSpan.FromMilliseconds(_spec.ListenTimeoutMs);
@@ -356,6 +436,32 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
             return;
         }
         Report(InstanceStatus.Online, child.Pid, child.StartedAt);
+        StartProbe();
+    }
+
+    /// <summary>Into this host's gateway (and, through its announcements, every host's) with a fresh destination.</summary>
+    private void JoinGateway()
+    {
+        if (_gateway is null || _privatePort is not { } port) return;
+        _destination = _gateway.LocalDestination($"{_spec.Name}:{_index}", port);
+        _gateway.Add(_spec.Name, _destination);
+    }
+
+    /// <summary>With --health, a probe child checks the instance from now on, for as long as it runs.</summary>
+    private void StartProbe()
+    {
+        if (_spec.Health is not { } health || _child is null) return;
+        StopProbe();
+        var target = new HealthCheck.Target(health, _gateway?.Settings.InstanceAddress ?? "127.0.0.1", _privatePort, _spec.Cwd, _env ?? new Dictionary<string, string>(), _runAs);
+        _probe = Context.ActorOf(HealthProbe.Props(target), $"health-{++_probes}");
+    }
+
+    private void StopProbe()
+    {
+        _unhealthy = false;
+        if (_probe is null) return;
+        Context.Stop(_probe);
+        _probe = null;
     }
 
     private void LeaveGateway()
@@ -365,14 +471,17 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
     }
 
     /// <param name="waiter">Who waits for the stop, with its request (none for a stop of the worker's own).</param>
-    private void BeginStop(bool restart, (IActorRef Sender, long Request)? waiter)
+    /// <param name="drain">Wait for the instance's in-flight requests (up to kill-timeout) before the signal.</param>
+    private void BeginStop(bool restart, (IActorRef Sender, long Request)? waiter, bool drain = true)
     {
         _restartAfterStop = restart;
         if (waiter is { } w) _stopWaiters.Add(w);
         var child = _child!;
+        StopProbe();
         Report(InstanceStatus.Stopping, child.Pid, child.StartedAt);
         Become(Stopping);
-        if (_destination is { } destination)
+        if (!drain) LeaveGateway();
+        else if (_destination is { } destination)
         {
             // Out of rotation first (here and, in a cluster, in every host's gateway), then let in-flight requests
             // finish (up to kill-timeout), then signal.
@@ -391,7 +500,15 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
     {
         var startedAt = _child!.StartedAt;
         ForgetChild(e.Pid);
-        var exit = ExitOf(e.Code, startedAt, e.Code == 0 ? null : _output?.TakeErrorTail());
+        var tail = e.Code == 0 ? null : _output?.TakeErrorTail();
+        if (e.OomKilled is { } limit)
+        {
+            // The kernel ended it at its cgroup's limit: say so, not "signal 9".
+            var oom = $"killed: out of memory at {ByteSize.Format(limit)} limit";
+            _log.Warning("{0}:{1} pid {2} {3} (--memory-limit) after {4} ms", _spec.Name, _index, e.Pid, oom, (long)(DateTimeOffset.UtcNow - startedAt).TotalMilliseconds);
+            return new ProcessExitedException(_index, ExitOf(e.Code, startedAt, tail is null ? oom : oom + "\n" + tail), workerId: _workerId, pid: e.Pid, oomKilled: true);
+        }
+        var exit = ExitOf(e.Code, startedAt, tail);
         _log.Info("{0}:{1} pid {2} exited with code {3}{4} after {5} ms", _spec.Name, _index, e.Pid, e.Code,
             exit.Signal is null ? "" : $" ({exit.Signal})", exit.UptimeMs);
         return new ProcessExitedException(_index, exit, workerId: _workerId, pid: e.Pid);
@@ -399,6 +516,7 @@ internal sealed class ProcessWorker : ReceiveActor, IWithTimers
 
     private void ForgetChild(int pid)
     {
+        StopProbe();
         Timers.Cancel("kill");
         if (_child is not null) _metrics.Unwatch(_child.Pid);
         _pids.Forget(_spec.Name, _index, pid);

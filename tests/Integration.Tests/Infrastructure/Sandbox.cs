@@ -145,6 +145,7 @@ public sealed class Sandbox : IAsyncDisposable
             }
         }
         Cgroups.RemoveHome(Home);
+        KernelLimits.RemoveHome(Home);
         try
         {
             Directory.Delete(Home, true);

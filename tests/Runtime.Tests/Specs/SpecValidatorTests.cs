@@ -94,6 +94,20 @@ public sealed class SpecValidatorTests
     [InlineData("ignoreWatch", "[null]", "ignoreWatch[0]: null")]
     [InlineData("cronRestart", "\"every day\"", "cronRestart: 'every day'")]
     [InlineData("incrementVar", "\"1PORT\"", "incrementVar: '1PORT'")]
+    [InlineData("health", "{\"check\":\"http:/healthz\"}", "health.check: http:/healthz needs --port")]
+    [InlineData("health", "{\"check\":\"ping\"}", "health.check: 'ping': expected tcp, http:/path or exec:COMMAND")]
+    [InlineData("health", "{\"check\":\"exec: \"}", "health.check: exec: needs a command")]
+    [InlineData("health", "{\"check\":\"exec:true\",\"intervalMs\":5}", "health.intervalMs: 5")]
+    [InlineData("health", "{\"check\":\"exec:true\",\"failures\":0}", "health.failures: 0")]
+    [InlineData("health", "{\"check\":null,\"intervalMs\":1000}", "health.check: missing")]
+    [InlineData("memoryLimitBytes", "1000", "memoryLimitBytes: 1000: at least 4M")]
+    [InlineData("cpuLimit", "0.001", "cpuLimit: 0.001")]
+    [InlineData("pidsLimit", "0", "pidsLimit: 0")]
+    [InlineData("user", "\"-rf\"", "user: '-rf': must start with a letter or _")]
+    [InlineData("group", "\"a b\"", "group: 'a b': may hold only")]
+    [InlineData("after", "[\"../x\"]", "after[0]: '../x' is not an app name")]
+    [InlineData("after", "[\"a\",\"a\"]", "after: names an app twice")]
+    [InlineData("restartWith", "true", "restartWith: needs after")]
     public void BadField_IsAProblemNamingIt(string field, string json, string expected)
     {
         var errors = SpecValidator.Check(Parse(With(field, json)), out _);

@@ -82,7 +82,7 @@ export function tone(status) {
   switch (status) {
     case 'online': return 'ok';
     case 'launching': case 'stopping': case 'waiting-restart': case 'pending': return 'warn';
-    case 'errored': return 'bad';
+    case 'errored': case 'unhealthy': return 'bad';
     case 'disconnected': return 'info';
     default: return 'off';
   }

@@ -58,10 +58,11 @@ export class Dashboard {
     const waiting = instances.filter(i => ['pending', 'launching'].includes(i.status) && !crashLooping(i, at)).length;
     const unreachable = members.length - reachable;
     const halted = apps.filter(a => a.rollout?.state === 'halted').length;
-    const problems = errored + looping + unreachable + halted;
+    const unhealthy = instances.filter(i => i.status === 'unhealthy').length;
+    const problems = errored + looping + unreachable + halted + unhealthy;
     text($('sum-problems'), problems);
     $('sum-problems').dataset.tone = problems ? 'bad' : waiting ? 'warn' : 'ok';
-    text($('sum-problems-sub'), [errored && `${errored} errored`, looping && `${looping} crash-looping`, unreachable && `${unreachable} unreachable`,
+    text($('sum-problems-sub'), [errored && `${errored} errored`, unhealthy && `${unhealthy} unhealthy`, looping && `${looping} crash-looping`, unreachable && `${unreachable} unreachable`,
       halted && `${halted} rollout${halted > 1 ? 's' : ''} halted`, waiting && `${waiting} starting`]
       .filter(Boolean).join(', ') || 'none');
   }
