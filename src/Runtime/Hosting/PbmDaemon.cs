@@ -225,7 +225,38 @@ public static class PbmDaemon
             }
             bootLog.LogInformation("pbm daemon {Pid} stopped", Environment.ProcessId);
         }
+        if (StoppedBy(app.Services.GetService<ActorSystem>()) is { } why)
+        {
+            // Last words, after Akka's own lines in daemon.out: `pbm daemon` shows the last line of that file.
+            bootLog.LogError("{Why}", why.Text);
+            await Console.Error.WriteLineAsync($"pbm-daemon: {why.Text}");
+            return why.ExitCode;
+        }
         return 0;
+    }
+
+    /// <summary>
+    /// Why the actor system ended, when it was not asked to by this host (pbm kill, SIGTERM): Akka.Remote stops a
+    /// node whose outbound TLS handshake fails (since 1.5.51: a misconfigured side must not half-join), and the
+    /// cluster stops a node it downed. Null for an ordinary stop.
+    /// </summary>
+    private const int TlsHandshakeFailed = 79;
+
+    internal static (string Text, int ExitCode)? StoppedBy(ActorSystem? system)
+    {
+        if (system is null) return null;
+        var reason = CoordinatedShutdown.Get(system).ShutdownReason;
+        return reason switch
+        {
+            // Akka.Remote.Transport.DotNetty.TlsHandshakeFailureReason is internal; its exit code is its public mark.
+            { ExitCode: TlsHandshakeFailed } =>
+                ("stopped by Akka.Remote: a TLS handshake with a cluster peer failed (the peer does not speak TLS, or one side " +
+                 "does not trust the other's certificate; see pbm.log for the handshake error). Akka stops a node whose handshake " +
+                 "fails rather than let it half-join: give every node and the lighthouse the same TLS settings", reason.ExitCode),
+            CoordinatedShutdown.ClusterDowningReason =>
+                ("stopped: the cluster downed this node (it was unreachable from the others); start it again to rejoin", 1),
+            _ => null,
+        };
     }
 
     /// <summary>
