@@ -195,14 +195,17 @@ public static class PbmDaemon
         ClusterApi.Map(app);
         PalettesApi.Map(app);
         EventsApi.Map(app);
+        ActorSystem? system = null; // taken once started: the services are disposed when RunAsync returns
         app.Lifetime.ApplicationStarted.Register(() =>
         {
+            system = app.Services.GetService<ActorSystem>();
             File.SetUnixFileMode(home.Socket, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             File.WriteAllText(home.DaemonPidFile, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
             bootLog.LogInformation("control API on {Socket}{Tcp}", home.Socket, api is null ? "" : " and tcp " + api);
             if (resurrect) BootResurrect.Start(app.Services.GetRequiredService<ActorRegistry>(), settings, home.DumpFile(null), bootLog, app.Lifetime.ApplicationStopping);
             if (settings.PageOutAfterStart is { } pageOutAfter) TrimLater(pageOutAfter, settings.HeapTrimInterval, bootLog, app.Lifetime.ApplicationStopping);
         });
+        (string Text, int ExitCode)? stoppedBy = null;
         try
         {
             await app.RunAsync();
@@ -215,6 +218,15 @@ public static class PbmDaemon
         }
         finally
         {
+            // Last words, after Akka's own lines in daemon.out and before the pid file goes: `pbm daemon` watches
+            // that file and then shows the last line of daemon.out.
+            stoppedBy = StoppedBy(system);
+            if (stoppedBy is { } why)
+            {
+                bootLog.LogError("{Why}", why.Text);
+                await Console.Error.WriteLineAsync($"pbm-daemon: {why.Text}");
+                await Console.Error.FlushAsync();
+            }
             try
             {
                 File.Delete(home.Socket);
@@ -225,14 +237,7 @@ public static class PbmDaemon
             }
             bootLog.LogInformation("pbm daemon {Pid} stopped", Environment.ProcessId);
         }
-        if (StoppedBy(app.Services.GetService<ActorSystem>()) is { } why)
-        {
-            // Last words, after Akka's own lines in daemon.out: `pbm daemon` shows the last line of that file.
-            bootLog.LogError("{Why}", why.Text);
-            await Console.Error.WriteLineAsync($"pbm-daemon: {why.Text}");
-            return why.ExitCode;
-        }
-        return 0;
+        return stoppedBy?.ExitCode ?? 0;
     }
 
     /// <summary>

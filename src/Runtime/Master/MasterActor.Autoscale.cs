@@ -77,12 +77,13 @@ internal sealed partial class MasterActor
             return;
         }
         var policy = targets with { Min = min, Max = max };
-        var spec = app.Spec with { Autoscale = policy, Instances = Math.Clamp(app.Spec.Instances, Math.Max(1, min), Math.Max(1, Math.Min(max, 1024))) };
+        var spec = app.Spec with { Autoscale = policy };
         if (SpecValidator.Check(spec, out _) is { Count: > 0 } problems)
         {
             Sender.Tell(new Failed($"scale {m.App} {m.Count}: {string.Join("; ", problems)}", 400));
             return;
         }
+        spec = spec with { Instances = Math.Clamp(app.Spec.Instances, min, max) };
         _autoscaler.Reset(m.App, DateTimeOffset.UtcNow);
         Resize(app, spec, Sender, $"autoscaling {m.App} between {min} and {max} ({Autoscaling.Describe(policy)}); {spec.Instances} instance{(spec.Instances == 1 ? "" : "s")} now");
     }
