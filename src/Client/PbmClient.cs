@@ -103,8 +103,10 @@ public sealed class PbmClient : IDisposable
     public Task<OperationResult> DeleteAsync(string target, CancellationToken ct = default) =>
         SendAsync(HttpMethod.Delete, $"api/apps/{Uri.EscapeDataString(target)}", null, Json.OperationResult, ct);
 
-    public Task<OperationResult> ScaleAsync(string app, string count, CancellationToken ct = default) =>
-        SendAsync(HttpMethod.Post, $"api/apps/{Uri.EscapeDataString(app)}/scale", Body(new ScaleRequest(count), Json.ScaleRequest), Json.OperationResult, ct);
+    /// <param name="count">N, +N, -N, or MIN..MAX with <paramref name="autoscale"/>'s targets.</param>
+    public Task<OperationResult> ScaleAsync(string app, string count, AutoscaleSpec? autoscale = null, CancellationToken ct = default) =>
+        SendAsync(HttpMethod.Post, $"api/apps/{Uri.EscapeDataString(app)}/scale",
+            Body(new ScaleRequest(count) { Autoscale = autoscale }, Json.ScaleRequest), Json.OperationResult, ct);
 
     /// <summary>A rolling reload; returns when it is done (see <see cref="FollowRolloutAsync"/>).</summary>
     public async Task<OperationResult> ReloadAsync(string app, int parallel = 1, CancellationToken ct = default) =>

@@ -13,4 +13,6 @@ public sealed record AppInfo
     public int? PreviousVersion { get; init; }
     /// <summary>The load of the hosts that answered.</summary>
     public IReadOnlyList<HostStats> Hosts { get; init; } = [];
+    /// <summary>The autoscaler's latest measures and decisions, for an app scaled MIN..MAX.</summary>
+    public AutoscaleInfo? Autoscale { get; init; }
 }

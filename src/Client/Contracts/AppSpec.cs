@@ -76,6 +76,9 @@ public sealed record AppSpec
     /// <summary>A health check that keeps running while the instance is online (--health). Null: none (readiness is checked at start only).</summary>
     public HealthCheckSpec? Health { get; init; }
 
+    /// <summary>Instance count kept between bounds from measured load (pbm scale APP MIN..MAX --target-...). Null: a fixed count.</summary>
+    public AutoscaleSpec? Autoscale { get; init; }
+
     /// <summary>Kernel-enforced memory limit of each instance's cgroup, in bytes (--memory-limit): over it the kernel's OOM killer ends the instance. Null: none.</summary>
     public long? MemoryLimitBytes { get; init; }
 

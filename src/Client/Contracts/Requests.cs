@@ -1,7 +1,11 @@
 namespace Pbm.Client.Contracts;
 
 /// <summary>Body of POST /api/apps/{target}/scale: "N", "+N" or "-N".</summary>
-public sealed record ScaleRequest(string Count);
+public sealed record ScaleRequest(string Count)
+{
+    /// <summary>With a count MIN..MAX: the targets the autoscaler keeps (Min and Max are taken from the count).</summary>
+    public AutoscaleSpec? Autoscale { get; init; }
+}
 
 /// <summary>Body of POST /api/save and /api/resurrect: a dump name or path; null means PBM_HOME/dump.json.</summary>
 public sealed record DumpRequest(string? Name);

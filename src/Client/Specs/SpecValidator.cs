@@ -51,6 +51,7 @@ public static class SpecValidator
         if (s.MaxPerHost is < 1) errors.Add($"maxPerHost: {s.MaxPerHost}: at least 1");
         if (s.MaxMemoryBytes is < 1024 * 1024) errors.Add($"maxMemoryBytes: {s.MaxMemoryBytes}: at least 1M (1048576)");
         Health(errors, s.Health, s.Port is not null);
+        Autoscale(errors, s.Autoscale);
         if (s.MemoryLimitBytes is < MinMemoryLimit) errors.Add($"memoryLimitBytes: {s.MemoryLimitBytes}: at least 4M ({MinMemoryLimit})");
         if (s.CpuLimit is { } cpu && (double.IsNaN(cpu) || cpu < MinCpuLimit || cpu > 1024)) errors.Add($"cpuLimit: {cpu}: expected {MinCpuLimit} to 1024 cores");
         if (s.PidsLimit is < 1 or > 4_194_304) errors.Add($"pidsLimit: {s.PidsLimit}: expected 1 to 4194304");
@@ -101,6 +102,23 @@ public static class SpecValidator
         if (id.Length > 32) return "longer than 32 characters";
         if (!(char.IsAsciiLetter(id[0]) || id[0] == '_')) return "must start with a letter or _";
         return id.Skip(1).All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.') ? null : "may hold only letters, digits, '_', '-' and '.'";
+    }
+
+    private static void Autoscale(List<string> errors, AutoscaleSpec? a)
+    {
+        if (a is null) return;
+        if (a.Min < 1 || a.Max > 1024 || a.Min > a.Max) errors.Add($"autoscale: {a.Min}..{a.Max}: expected MIN..MAX with 1 <= MIN <= MAX <= 1024");
+        if (a.TargetConcurrency is null && a.TargetCpu is null && a.TargetLatencyMs is null)
+            errors.Add("autoscale: no target: give --target-concurrency, --target-cpu or --target-latency");
+        Between(errors, "autoscale.targetConcurrency", a.TargetConcurrency, 0.1, 100_000);
+        Between(errors, "autoscale.targetCpu", a.TargetCpu, 1, 100 * 1024);
+        Between(errors, "autoscale.targetLatencyMs", a.TargetLatencyMs, 1, 600_000);
+        Milliseconds(errors, "autoscale.cooldownMs", a.CooldownMs, min: 1000);
+    }
+
+    private static void Between(List<string> errors, string field, double? value, double min, double max)
+    {
+        if (value is { } v && (double.IsNaN(v) || v < min || v > max)) errors.Add($"{field}: {v}: expected {min} to {max}");
     }
 
     private static void Health(List<string> errors, HealthCheckSpec? h, bool hasPort)

@@ -57,8 +57,13 @@ internal static partial class DaemonLauncher
     public static async Task<PingResult> WaitForPingAsync(PbmClient client, PbmHome home, TimeSpan limit)
     {
         var watch = Stopwatch.StartNew();
+        string? starting = null;
+        var seen = false;
         while (true)
         {
+            // A daemon that wrote its pid file and then went away will not answer: say so now, with its last words.
+            if (DaemonAlive(home, out _)) seen = true;
+            else if (seen) throw new PbmException("the daemon stopped while starting" + LastWords(home));
             try
             {
                 return await client.PingAsync();
@@ -68,15 +73,26 @@ internal static partial class DaemonLauncher
             }
             catch (PbmException e) when (e.StatusCode == 503)
             {
+                starting = e.Message;
             }
             if (watch.Elapsed > limit)
             {
-                var tail = File.Exists(home.DaemonOut) ? File.ReadLines(home.DaemonOut).LastOrDefault(l => l.Trim().Length > 0) : null;
-                throw new PbmException($"the daemon did not answer within {limit.TotalSeconds:0} s" +
-                                       (tail is null ? "" : $"; {home.DaemonOut} says: {tail}"));
+                // It answers, so it runs: most often a cluster node whose seeds cannot be reached. Say that it goes on
+                // trying, where it says why, and how to stop it, instead of "did not answer".
+                if (starting is not null && DaemonAlive(home, out var pid))
+                    throw new PbmException($"the daemon (pid {pid}) runs but is not ready after {limit.TotalSeconds:0} s ({starting}); " +
+                                           $"it keeps trying (a cluster node waits for its seeds): see {home.DaemonLog}, " +
+                                           "and `pbm kill` stops it");
+                throw new PbmException($"the daemon did not answer within {limit.TotalSeconds:0} s" + LastWords(home));
             }
             await Task.Delay(watch.ElapsedMilliseconds < 2000 ? 20 : 100);
         }
+    }
+
+    private static string LastWords(PbmHome home)
+    {
+        var tail = File.Exists(home.DaemonOut) ? File.ReadLines(home.DaemonOut).LastOrDefault(l => l.Trim().Length > 0) : null;
+        return tail is null ? "" : $"; {home.DaemonOut} says: {tail}";
     }
 
     /// <summary>Replaces this process with the daemon (pbm daemon --foreground): same pid, signals go straight to it.</summary>

@@ -164,9 +164,36 @@ internal static class Handlers
 
     private static async Task<int> ScaleAsync(Context c)
     {
-        if (c.Args.Positionals.Count != 2) throw new UsageException("usage: pbm scale <app> <N|+N|-N>");
-        var result = await c.CallAsync(cl => cl.ScaleAsync(c.Args.Positionals[0], c.Args.Positionals[1]));
+        if (c.Args.Positionals.Count != 2) throw new UsageException("usage: pbm scale <app> <N|+N|-N|MIN..MAX> [--target-concurrency N]");
+        var count = c.Args.Positionals[1];
+        var autoscale = AutoscaleOf(c, count);
+        var result = await c.CallAsync(cl => cl.ScaleAsync(c.Args.Positionals[0], count, autoscale));
         return Print(c, result);
+    }
+
+    /// <summary>The targets of pbm scale APP MIN..MAX (null: none given, the app's own are kept); refused with a plain count.</summary>
+    private static AutoscaleSpec? AutoscaleOf(Context c, string count)
+    {
+        string[] flags = ["target-concurrency", "target-cpu", "target-latency", "scale-cooldown"];
+        var given = flags.Where(c.Args.Has).ToList();
+        if (Pbm.Client.Specs.Autoscaling.Range(count) is not { } range)
+            return given.Count == 0 ? null : throw new UsageException($"--{given[0]} needs a range: pbm scale APP MIN..MAX --{given[0]} ...");
+        if (range.Min < 0) throw new UsageException($"scale {count}: expected MIN..MAX, two whole numbers (2..8)");
+        if (given.Count == 0 || given.SequenceEqual(["scale-cooldown"])) return given.Count == 0 ? null : new AutoscaleSpec { CooldownMs = c.Args.DurationMs("scale-cooldown")!.Value };
+        double? Number(string flag, string unit)
+        {
+            if (c.Args.Value(flag) is not { } text) return null;
+            var trimmed = unit.Length > 0 && text.EndsWith(unit, StringComparison.Ordinal) ? text[..^unit.Length] : text;
+            return double.TryParse(trimmed, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) && v > 0 && double.IsFinite(v)
+                ? v : throw new UsageException($"--{flag} {text}: expected a positive number{(unit.Length > 0 ? $" (70{unit})" : "")}");
+        }
+        return new AutoscaleSpec
+        {
+            TargetConcurrency = Number("target-concurrency", ""),
+            TargetCpu = Number("target-cpu", "%"),
+            TargetLatencyMs = c.Args.DurationMs("target-latency") is { } ms ? (ms > 0 ? ms : throw new UsageException("--target-latency: more than 0")) : null,
+            CooldownMs = c.Args.DurationMs("scale-cooldown") ?? 30_000,
+        };
     }
 
     internal static int ParallelOf(Context c) =>

@@ -40,7 +40,20 @@ internal static class Views
         Row("command", string.Join(' ', new[] { s.Command }.Concat(s.Args.Select(Quote))));
         Row("interpreter", s.Interpreter);
         Row("cwd", s.Cwd);
-        Row("instances", s.Instances.ToString());
+        Row("instances", s.Instances.ToString() + (s.Autoscale is { } au ? $" (autoscaled {au.Min}..{au.Max}: {Pbm.Client.Specs.Autoscaling.Describe(au)})" : ""));
+        if (app.Autoscale is { } scaling)
+        {
+            if (scaling.MeasuredAt is not null)
+                Row("load", string.Join(", ", new[]
+                {
+                    scaling.Concurrency is { } c ? $"{c.ToString("0.#", CultureInfo.InvariantCulture)} in flight" : null,
+                    scaling.P90Ms is { } p ? $"p90 {p.ToString("0", CultureInfo.InvariantCulture)} ms" : null,
+                    scaling.CpuPercent is { } u ? $"cpu {u.ToString("0", CultureInfo.InvariantCulture)}% per instance" : null,
+                    scaling.Wanted is { } w ? $"asks for {w}" : null,
+                }.Where(x => x is not null).DefaultIfEmpty("no traffic measured yet")));
+            foreach (var d in scaling.Decisions.TakeLast(5))
+                Row("scaled", $"{d.At.ToLocalTime():HH:mm:ss} {d.From} -> {d.To}: {d.Reason}");
+        }
         Row("version", s.Version.ToString());
         Row("autorestart", s.Restart.AutoRestart ? "yes" : "no");
         Row("max-restarts", s.Restart.MaxRestarts?.ToString() ?? "default (16)");

@@ -38,6 +38,8 @@ public sealed record PbmSettings
     public required int FollowBuffer { get; init; }
     public required int EventsKept { get; init; }
     public required TimeSpan MetricsInterval { get; init; }
+    /// <summary>pbm.autoscale.interval: how often the master measures autoscaled apps (scale APP MIN..MAX).</summary>
+    public TimeSpan AutoscaleInterval { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>GET /metrics without the token on TCP (pbm.api.metrics-public).</summary>
     public bool MetricsPublic { get; init; }
     /// <summary>Quiet time after the last change before a watched app acts (pbm.watch.debounce).</summary>
@@ -109,6 +111,7 @@ public sealed record PbmSettings
             FollowBuffer = c.GetInt("logs.follow-buffer"),
             EventsKept = c.GetInt("logs.events"),
             MetricsInterval = c.GetTimeSpan("metrics.interval"),
+            AutoscaleInterval = c.GetTimeSpan("autoscale.interval"),
             MetricsPublic = c.GetBoolean("api.metrics-public", false),
             WatchDebounce = c.GetTimeSpan("watch.debounce", TimeSpan.FromMilliseconds(500)),
             EventsInterval = c.GetTimeSpan("api.events-interval", TimeSpan.FromMilliseconds(500)),
@@ -133,6 +136,8 @@ public sealed record PbmSettings
         if (settings.FollowBuffer < 16) throw new ConfigurationException("pbm.logs.follow-buffer must be 16 or more");
         if (settings.EventsKept < 0) throw new ConfigurationException("pbm.logs.events must be 0 or more");
         if (settings.MetricsInterval < TimeSpan.FromMilliseconds(100)) throw new ConfigurationException("pbm.metrics.interval must be at least 100ms");
+        if (settings.AutoscaleInterval < TimeSpan.FromMilliseconds(200) || settings.AutoscaleInterval > TimeSpan.FromMinutes(10))
+            throw new ConfigurationException("pbm.autoscale.interval must be between 200ms and 10m");
         if (settings.WatchDebounce < TimeSpan.Zero) throw new ConfigurationException("pbm.watch.debounce must be 0 or more");
         if (settings.StartOrderPoll <= TimeSpan.Zero || settings.StartOrderTimeout <= TimeSpan.Zero)
             throw new ConfigurationException("pbm.start-order.poll and pbm.start-order.timeout must be greater than 0");

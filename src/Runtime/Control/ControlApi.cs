@@ -65,7 +65,8 @@ internal static class ControlApi
         {
             var (body, bad) = await RequestBody.ReadAsync(request, PbmJsonContext.Default.ScaleRequest, "scale request");
             if (bad is not null) return bad;
-            return body?.Count is null ? Error("missing count: expected N, +N or -N", 400) : await Send(r, s, new Scale(target, body.Count));
+            return body?.Count is null ? Error("missing count: expected N, +N, -N or MIN..MAX", 400)
+                : await Send(r, s, new Scale(target, body.Count) { Autoscale = body.Autoscale });
         });
         api.MapPost("/api/apps/{target}/reload", async (string target, HttpRequest request, ActorRegistry r, PbmSettings s) =>
         {

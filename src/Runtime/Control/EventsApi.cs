@@ -62,6 +62,7 @@ internal static class EventsApi
         var master = await registry.GetAsync<MasterKey>(ct);
         Dictionary<string, InstanceInfo>? last = null;
         HashSet<string>? lastApps = null;
+        var decided = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         while (!ct.IsCancellationRequested)
         {
             try
@@ -85,6 +86,9 @@ internal static class EventsApi
                         if (i.Pid is { } pid) text += $" (pid {pid})";
                         writer.TryWrite(new PbmEvent(now, "instance", text) { App = i.App, Instance = id, Host = i.Host, Status = i.Status });
                     }
+                    foreach (var a in list.Apps.Where(a => a.Autoscale is { Decisions.Count: > 0 }))
+                        foreach (var d in a.Autoscale!.Decisions.Where(d => d.At > decided.GetValueOrDefault(a.Spec.Name)))
+                            writer.TryWrite(new PbmEvent(d.At, "autoscale", $"autoscale {a.Spec.Name}: {d.From} -> {d.To}: {d.Reason}") { App = a.Spec.Name });
                     foreach (var id in last.Keys.Except(current.Keys).Order(StringComparer.Ordinal))
                         writer.TryWrite(new PbmEvent(now, "instance", $"{id} gone") { App = last[id].App, Instance = id, Host = last[id].Host, Status = "gone" });
                 }
@@ -93,6 +97,8 @@ internal static class EventsApi
                     foreach (var i in current.Values.OrderBy(c => c.Id, StringComparer.Ordinal))
                         writer.TryWrite(new PbmEvent(now, "instance", $"{i.Id} {i.Status} on {i.Host}") { App = i.App, Instance = i.Id, Host = i.Host, Status = i.Status });
                 }
+                foreach (var a in list.Apps)
+                    if (a.Autoscale is { Decisions: [.., var latest] }) decided[a.Spec.Name] = latest.At;
                 last = current;
                 lastApps = apps;
                 await Task.Delay(settings.EventsInterval, ct);

@@ -195,14 +195,17 @@ public static class PbmDaemon
         ClusterApi.Map(app);
         PalettesApi.Map(app);
         EventsApi.Map(app);
+        ActorSystem? system = null; // taken once started: the services are disposed when RunAsync returns
         app.Lifetime.ApplicationStarted.Register(() =>
         {
+            system = app.Services.GetService<ActorSystem>();
             File.SetUnixFileMode(home.Socket, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             File.WriteAllText(home.DaemonPidFile, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
             bootLog.LogInformation("control API on {Socket}{Tcp}", home.Socket, api is null ? "" : " and tcp " + api);
             if (resurrect) BootResurrect.Start(app.Services.GetRequiredService<ActorRegistry>(), settings, home.DumpFile(null), bootLog, app.Lifetime.ApplicationStopping);
             if (settings.PageOutAfterStart is { } pageOutAfter) TrimLater(pageOutAfter, settings.HeapTrimInterval, bootLog, app.Lifetime.ApplicationStopping);
         });
+        (string Text, int ExitCode)? stoppedBy = null;
         try
         {
             await app.RunAsync();
@@ -215,6 +218,15 @@ public static class PbmDaemon
         }
         finally
         {
+            // Last words, after Akka's own lines in daemon.out and before the pid file goes: `pbm daemon` watches
+            // that file and then shows the last line of daemon.out.
+            stoppedBy = StoppedBy(system);
+            if (stoppedBy is { } why)
+            {
+                bootLog.LogError("{Why}", why.Text);
+                await Console.Error.WriteLineAsync($"pbm-daemon: {why.Text}");
+                await Console.Error.FlushAsync();
+            }
             try
             {
                 File.Delete(home.Socket);
@@ -225,7 +237,31 @@ public static class PbmDaemon
             }
             bootLog.LogInformation("pbm daemon {Pid} stopped", Environment.ProcessId);
         }
-        return 0;
+        return stoppedBy?.ExitCode ?? 0;
+    }
+
+    /// <summary>
+    /// Why the actor system ended, when it was not asked to by this host (pbm kill, SIGTERM): Akka.Remote stops a
+    /// node whose outbound TLS handshake fails (since 1.5.51: a misconfigured side must not half-join), and the
+    /// cluster stops a node it downed. Null for an ordinary stop.
+    /// </summary>
+    private const int TlsHandshakeFailed = 79;
+
+    internal static (string Text, int ExitCode)? StoppedBy(ActorSystem? system)
+    {
+        if (system is null) return null;
+        var reason = CoordinatedShutdown.Get(system).ShutdownReason;
+        return reason switch
+        {
+            // Akka.Remote.Transport.DotNetty.TlsHandshakeFailureReason is internal; its exit code is its public mark.
+            { ExitCode: TlsHandshakeFailed } =>
+                ("stopped by Akka.Remote: a TLS handshake with a cluster peer failed (the peer does not speak TLS, or one side " +
+                 "does not trust the other's certificate; see pbm.log for the handshake error). Akka stops a node whose handshake " +
+                 "fails rather than let it half-join: give every node and the lighthouse the same TLS settings", reason.ExitCode),
+            CoordinatedShutdown.ClusterDowningReason =>
+                ("stopped: the cluster downed this node (it was unreachable from the others); start it again to rejoin", 1),
+            _ => null,
+        };
     }
 
     /// <summary>

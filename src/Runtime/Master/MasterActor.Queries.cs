@@ -17,10 +17,12 @@ internal sealed partial class MasterActor
         var records = _apps.Values.OrderBy(a => a.Spec.Name).ToList();
         var warnings = _warnings.ToList();
         var rollouts = new Dictionary<string, RolloutInfo>(_rollouts);
+        var scaling = AutoscaleSnapshot();
         Query(new ListInstances(null), replies =>
         {
             var (instances, hosts, answered) = Collect(replies);
-            return new ListResult(records.Select(r => ToInfo(r, instances, rollouts, answered)).ToList(), warnings) { Hosts = hosts };
+            return new ListResult(records.Select(r => ToInfo(r, instances, rollouts, answered) with { Autoscale = scaling.GetValueOrDefault(r.Spec.Name) }).ToList(), warnings)
+                { Hosts = hosts };
         });
     }
 
@@ -28,10 +30,11 @@ internal sealed partial class MasterActor
     {
         var record = _apps[app];
         var rollouts = new Dictionary<string, RolloutInfo>(_rollouts);
+        var scaling = _autoscaler.Info(app);
         Query(new ListInstances(app), replies =>
         {
             var (instances, hosts, answered) = Collect(replies);
-            return ToInfo(record, instances, rollouts, answered) with { Hosts = hosts };
+            return ToInfo(record, instances, rollouts, answered) with { Hosts = hosts, Autoscale = scaling };
         });
     }
 

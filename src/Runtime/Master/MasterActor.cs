@@ -101,6 +101,7 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
         Receive<Restart>(OnRestartWithSpec);
         Receive<Messages.MasterProtocol.Delete>(m => WithTarget(m.Target, OnDelete));
         Receive<Scale>(OnScale);
+        ReceiveAutoscaling();
         Receive<Save>(OnSave);
         Receive<Resurrect>(OnResurrect);
         Receive<KillAll>(_ => OnKillAll());
@@ -301,10 +302,20 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
             return;
         }
         var text = m.Count.Trim();
+        if (Client.Specs.Autoscaling.Range(text) is { } range)
+        {
+            ScaleAutomatically(app, m, range.Min, range.Max);
+            return;
+        }
         var relative = text.StartsWith('+') || text.StartsWith('-');
         if (!int.TryParse(text, out var n))
         {
-            Sender.Tell(new Failed($"scale {m.App} {m.Count}: expected N, +N or -N", 400));
+            Sender.Tell(new Failed($"scale {m.App} {m.Count}: expected N, +N, -N or MIN..MAX", 400));
+            return;
+        }
+        if (relative && app.Spec.Autoscale is { } on)
+        {
+            Sender.Tell(new Failed($"scale {m.App} {m.Count}: {m.App} is autoscaled ({on.Min}..{on.Max}); give a new range, or a fixed count to turn autoscaling off", 409));
             return;
         }
         var target = relative ? app.Spec.Instances + n : n;
@@ -313,10 +324,18 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
             Sender.Tell(new Failed($"scale {m.App} {m.Count}: would leave {target} instances; the count must stay between 1 and 1024 (pbm stop {m.App} stops them all)", 400));
             return;
         }
-        var scaled = PlaceApp(app with { Spec = app.Spec with { Instances = target } });
-        if (!Commit(() => _apps[m.App] = scaled, () => _apps[m.App] = app)) return;
-        Command(HostsOf(app).Union(HostsOf(scaled)).Select(h => Apply(h, scaled)), $"scaling {m.App} to {target}",
-            $"scaled {m.App} from {app.Spec.Instances} to {target}", m.App, Sender);
+        if (app.Spec.Autoscale is not null) _autoscaler.Reset(m.App, DateTimeOffset.UtcNow);
+        var off = app.Spec.Autoscale is null ? "" : " (autoscaling off)";
+        Resize(app, app.Spec with { Instances = target, Autoscale = null }, Sender, $"scaled {m.App} from {app.Spec.Instances} to {target}{off}");
+    }
+
+    /// <summary>Commits <paramref name="spec"/> (a new count, maybe a new autoscaling policy) and applies it on every host concerned.</summary>
+    private void Resize(AppRecord app, AppSpec spec, IActorRef replyTo, string done)
+    {
+        var scaled = PlaceApp(app with { Spec = spec });
+        if (!Commit(() => _apps[spec.Name] = scaled, () => _apps[spec.Name] = app)) return;
+        Command(HostsOf(app).Union(HostsOf(scaled)).Select(h => Apply(h, scaled)), $"scaling {spec.Name} to {spec.Instances}",
+            done, spec.Name, replyTo);
     }
 
     private void OnSave(Save m)

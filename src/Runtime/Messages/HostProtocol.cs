@@ -30,7 +30,11 @@ public static class HostProtocol
     public sealed record InstanceOp(string App, string Op, IReadOnlyList<int>? Indices, string? Signal = null) : IPbmMessage;
 
     /// <summary>Answered with <see cref="HostInstances"/>: every instance this host runs (of one app when set).</summary>
-    public sealed record ListInstances(string? App) : IPbmMessage;
+    public sealed record ListInstances(string? App) : IPbmMessage
+    {
+        /// <summary>Also the gateway's traffic of each app on this host (<see cref="HostInstances.Load"/>), for the autoscaler.</summary>
+        public bool WithLoad { get; init; }
+    }
 
 
     /// <summary>Roll <paramref name="Spec"/> out over this host's instances of the app; answered with <see cref="HostRollout"/>.</summary>
@@ -54,7 +58,19 @@ public static class HostProtocol
     }
 
     public sealed record HostReport(HostInfo Info) : IPbmMessage;
-    public sealed record HostInstances(string Node, IReadOnlyList<InstanceInfo> Instances, HostStats? Stats = null) : IPbmMessage;
+    public sealed record HostInstances(string Node, IReadOnlyList<InstanceInfo> Instances, HostStats? Stats = null) : IPbmMessage
+    {
+        /// <summary>This host's gateway traffic per app since it started (counters only grow), when asked WithLoad.</summary>
+        public IReadOnlyList<GatewayLoad>? Load { get; init; }
+    }
+
+    /// <summary>
+    /// One app's gateway counters on one host at <paramref name="AtMs"/> (that host's monotonic clock): requests
+    /// done, the sum of their durations, and per-bucket counts (cumulative, bounds of GatewayStats.Buckets). Two of
+    /// them give the requests in flight on average between (sum of durations over elapsed time, Little's law) and
+    /// the latency distribution of that span.
+    /// </summary>
+    public sealed record GatewayLoad(string App, long AtMs, long Count, double SumSeconds, IReadOnlyList<long> Buckets) : IPbmMessage;
 
     /// <summary>The acknowledgement of Apply/Remove/InstanceOp.</summary>
     public sealed record HostDone(string Node, string App) : IPbmMessage;

@@ -13,7 +13,11 @@ public static class MasterProtocol
     /// <summary>Restart instances; with <paramref name="Spec"/> (pbm restart --update-env) the app's spec becomes it first (version + 1).</summary>
     public sealed record Restart(string Target, AppSpec? Spec = null) : ICommand, IPbmMessage;
     public sealed record Delete(string Target) : ICommand, IPbmMessage;
-    public sealed record Scale(string App, string Count) : ICommand, IPbmMessage;
+    /// <summary>N, +N, -N (a fixed count: autoscaling off), or MIN..MAX with <see cref="Autoscale"/>'s targets.</summary>
+    public sealed record Scale(string App, string Count) : ICommand, IPbmMessage
+    {
+        public AutoscaleSpec? Autoscale { get; init; }
+    }
     public sealed record Save(string Path) : ICommand, IPbmMessage;
     public sealed record Reload(string App, int Parallel) : ICommand, IPbmMessage;
     public sealed record Deploy(AppSpec Spec, int Parallel) : ICommand, IPbmMessage;

@@ -37,6 +37,27 @@ internal static class PrometheusExporter
         w.Family("pbm_app_version", "gauge", "The app's current version (bumped by deploy, rollback, restart --update-env).");
         foreach (var a in apps) w.Sample("pbm_app_version", a.Spec.Version, ("app", a.Spec.Name));
 
+        var scaled = apps.Where(a => a.Spec.Autoscale is not null || a.Autoscale is not null).ToList();
+        if (scaled.Count > 0)
+        {
+            w.Family("pbm_autoscale_min_instances", "gauge", "The lower bound of an autoscaled app (pbm scale APP MIN..MAX).");
+            foreach (var a in scaled) if (a.Spec.Autoscale is { } p) w.Sample("pbm_autoscale_min_instances", p.Min, ("app", a.Spec.Name));
+            w.Family("pbm_autoscale_max_instances", "gauge", "The upper bound of an autoscaled app.");
+            foreach (var a in scaled) if (a.Spec.Autoscale is { } p) w.Sample("pbm_autoscale_max_instances", p.Max, ("app", a.Spec.Name));
+            w.Family("pbm_autoscale_wanted_instances", "gauge", "The count the last measure asked for, before the cool-down.");
+            foreach (var a in scaled) if (a.Autoscale?.Wanted is { } n) w.Sample("pbm_autoscale_wanted_instances", n, ("app", a.Spec.Name));
+            w.Family("pbm_autoscale_in_flight", "gauge", "Requests in flight on average over the last measure, all gateways together.");
+            foreach (var a in scaled) if (a.Autoscale?.Concurrency is { } c) w.Sample("pbm_autoscale_in_flight", c, ("app", a.Spec.Name));
+            w.Family("pbm_autoscale_p90_seconds", "gauge", "p90 latency of the last measure's requests, all gateways together.");
+            foreach (var a in scaled) if (a.Autoscale?.P90Ms is { } l) w.Sample("pbm_autoscale_p90_seconds", l / 1000, ("app", a.Spec.Name));
+            w.Family("pbm_autoscale_decisions_total", "counter", "Autoscaling decisions made since the master started, by direction.");
+            foreach (var a in scaled)
+            {
+                w.Sample("pbm_autoscale_decisions_total", a.Autoscale?.ScaleOuts ?? 0, ("app", a.Spec.Name), ("direction", "out"));
+                w.Sample("pbm_autoscale_decisions_total", a.Autoscale?.ScaleIns ?? 0, ("app", a.Spec.Name), ("direction", "in"));
+            }
+        }
+
         var instances = apps.SelectMany(a => a.Instances).ToList();
         w.Family("pbm_instance_restarts_total", "counter", "Restarts of the instance since the daemon started it.");
         foreach (var i in instances) w.Sample("pbm_instance_restarts_total", i.Restarts, Labels(i));

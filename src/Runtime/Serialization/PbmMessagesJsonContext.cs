@@ -29,6 +29,7 @@ namespace Pbm.Runtime.Serialization;
 [JsonSerializable(typeof(HostProtocol.GetHostReport))]
 [JsonSerializable(typeof(HostProtocol.HostReport))]
 [JsonSerializable(typeof(HostProtocol.HostInstances))]
+[JsonSerializable(typeof(HostProtocol.GatewayLoad))]
 [JsonSerializable(typeof(HostProtocol.HostDone))]
 [JsonSerializable(typeof(MasterProtocol.StartApp))]
 [JsonSerializable(typeof(MasterProtocol.StartExisting))]

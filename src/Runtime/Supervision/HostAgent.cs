@@ -251,8 +251,20 @@ internal sealed class HostAgent : ReceiveActor, IWithTimers
         var stats = _metrics.Host;
         var targets = m.App is null ? _apps.Values.ToList() : _apps.TryGetValue(m.App, out var one) ? [one] : [];
         var errored = _errored.Instances(m.App, node);
+        var gateway = m.WithLoad ? _gateway?.Metrics : null;
         Context.ActorOf(Gather.Props(targets, SupervisorProtocol.GetInstances.Instance, SupervisorWait,
-            replies => new HostInstances(node, [.. Instances(replies), .. errored], stats), Sender));
+            replies => new HostInstances(node, [.. Instances(replies), .. errored], stats) { Load = gateway is null ? null : Load(gateway) }, Sender));
+    }
+
+    /// <summary>The gateway's counters of every app it served (thread-safe reads: the gateway records as it goes).</summary>
+    private static List<GatewayLoad> Load(Metrics.GatewayMetrics gateway)
+    {
+        var at = Environment.TickCount64;
+        return gateway.Apps.Select(a =>
+        {
+            var (_, buckets, sum, count) = a.Stats.Snapshot();
+            return new GatewayLoad(a.App, at, count, sum, buckets);
+        }).ToList();
     }
 
     private static List<InstanceInfo> Instances(IReadOnlyList<object> replies) =>

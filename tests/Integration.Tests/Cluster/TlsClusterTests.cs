@@ -50,6 +50,8 @@ public sealed class TlsClusterTests
             var strangerJoin = stranger.RunAsync(TimeSpan.FromSeconds(60), "daemon", "--seeds", $"127.0.0.1:{cluster.SeedPort}", "--cluster-port", Ports.Free().ToString());
             var results = await Task.WhenAll(plainJoin, strangerJoin);
             Assert.All(results, r => Assert.NotEqual(0, r.ExitCode));
+            // Each says it runs and keeps trying, where to read why, and how to stop it ("did not answer" misled).
+            Assert.Matches(@"the daemon \(pid \d+\) runs but is not ready after 30 s .*pbm\.log.*pbm kill", results[0].Stderr);
             var members = await cluster.MembersAsync();
             Assert.Equal(3, members.Count); // the lighthouse and the two workers
             Assert.Equal(2, (await cluster.HostsAsync()).Count);
@@ -64,6 +66,45 @@ public sealed class TlsClusterTests
             Directory.Delete(dir, true);
         }
     }
+
+    /// <summary>
+    /// A node with TLS on whose seed speaks plain TCP: Akka.Remote stops a node whose outbound handshake fails (exit
+    /// 79). `pbm daemon` says so as soon as the daemon has gone, in words that name TLS, instead of waiting out its
+    /// 30 s and quoting "Remoting shut down".
+    /// </summary>
+    [Fact]
+    public async Task TlsNode_WithAPlaintextSeed_StopsAndSaysWhy()
+    {
+        var dir = Directory.CreateTempSubdirectory("pbm-tls-plainseed-").FullName;
+        try
+        {
+            var (ca, node) = await CertificatesAsync(dir, "pbm-test");
+            await using var cluster = await TestCluster.StartAsync(0);
+            await using var box = new Sandbox();
+            File.WriteAllText(Path.Combine(box.Home, "pbm.hocon"), $$"""
+                akka.remote.dot-netty.tcp {
+                  enable-ssl = true
+                  ssl { suppress-validation = false, certificate { path = "{{node}}", password = "secret", use-thumbprint-over-file = false } }
+                }
+                """);
+            box.Env["SSL_CERT_FILE"] = ca;
+            var watch = Stopwatch.StartNew();
+            var result = await box.RunAsync(TimeSpan.FromSeconds(90), "daemon", "--seeds", $"127.0.0.1:{cluster.SeedPort}", "--cluster-port", Ports.Free().ToString());
+            Assert.True(result.ExitCode != 0, result.ToString());
+            Assert.Contains("the daemon stopped while starting", result.Stderr);
+            Assert.Contains("TLS handshake with a cluster peer failed", result.Stderr);
+            Assert.False(DaemonRuns(box), "the daemon is gone");
+            Assert.Contains("TLS handshake with a cluster peer failed", await File.ReadAllTextAsync(Path.Combine(box.Home, "pbm.log")));
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), $"answered after {watch.Elapsed.TotalSeconds:0} s");
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    private static bool DaemonRuns(Sandbox box) =>
+        File.Exists(Path.Combine(box.Home, "daemon.pid")) && ProcessTable.Alive(int.Parse(File.ReadAllText(Path.Combine(box.Home, "daemon.pid")).Trim()));
 
     /// <summary>A CA (PEM) and a node certificate it signed, with its key, as PKCS#12 (password "secret").</summary>
     private static async Task<(string Ca, string Pfx)> CertificatesAsync(string dir, string name)
