@@ -23,7 +23,7 @@ public sealed record AutoscaleSpec
     /// Scale-in waits until the count asked for has stayed lower for this long (and as long after the last change),
     /// so a dip does not remove instances a burst needs back; scale-out acts at once. Default 30 s.
     /// </summary>
-    public int CooldownMs { get; init; } = 30_000;
+    public int CooldownMs { get; set; } = 30_000; // set, not init: source-generated JSON would write 0 over the default when absent
 }
 
 /// <summary>One decision of the autoscaler, with the measures that made it.</summary>
