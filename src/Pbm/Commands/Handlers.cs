@@ -179,7 +179,7 @@ internal static class Handlers
         if (Pbm.Client.Specs.Autoscaling.Range(count) is not { } range)
             return given.Count == 0 ? null : throw new UsageException($"--{given[0]} needs a range: pbm scale APP MIN..MAX --{given[0]} ...");
         if (range.Min < 0) throw new UsageException($"scale {count}: expected MIN..MAX, two whole numbers (2..8)");
-        if (given.Count == 0 || given.SequenceEqual(["scale-cooldown"])) return given.Count == 0 ? null : new AutoscaleSpec { CooldownMs = c.Args.DurationMs("scale-cooldown")!.Value };
+        if (given.Count == 0) return null;
         double? Number(string flag, string unit)
         {
             if (c.Args.Value(flag) is not { } text) return null;

@@ -240,13 +240,13 @@ public static class PbmDaemon
         return stoppedBy?.ExitCode ?? 0;
     }
 
+    private const int TlsHandshakeFailed = 79;
+
     /// <summary>
     /// Why the actor system ended, when it was not asked to by this host (pbm kill, SIGTERM): Akka.Remote stops a
     /// node whose outbound TLS handshake fails (since 1.5.51: a misconfigured side must not half-join), and the
     /// cluster stops a node it downed. Null for an ordinary stop.
     /// </summary>
-    private const int TlsHandshakeFailed = 79;
-
     internal static (string Text, int ExitCode)? StoppedBy(ActorSystem? system)
     {
         if (system is null) return null;

@@ -50,8 +50,6 @@ internal sealed class Autoscaler
         s.LastChange = now;
     }
 
-    public void Forget(string app) => _apps.Remove(app);
-
     /// <summary>
     /// One gathered sample. <paramref name="apps"/>: the autoscaled, running apps not in a rollout, with their
     /// count now. Returns the changes to make (the master makes them and calls <see cref="Applied"/>).

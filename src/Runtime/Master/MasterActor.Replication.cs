@@ -14,7 +14,7 @@ internal sealed partial class MasterActor
     private static readonly TimeSpan ReadWait = TimeSpan.FromSeconds(2);
     private const string MajorityRead = "majority";
     private const string LocalRead = "local";
-    private const string LocalFile_ = "file";
+    private const string FileRead = "file";
 
     /// <summary>The state in this node's file now (its problems were reported when the node started), or null.</summary>
     private StateSnapshot? LocalFile()
@@ -59,7 +59,7 @@ internal sealed partial class MasterActor
         // seeding of the register at start (seen under load: a restarted daemon listed no apps). Revisions only grow,
         // so the higher one is the newer state wherever it was read.
         if (LocalFile() is { } file && file.Revision > (state?.Revision ?? -1))
-            (state, source) = (file, LocalFile_);
+            (state, source) = (file, FileRead);
         state ??= StateSnapshot.Empty;
         _revision = state.Revision;
         foreach (var app in state.Apps) _apps[app.Spec.Name] = app;
@@ -67,7 +67,7 @@ internal sealed partial class MasterActor
         foreach (var app in _apps.Values.OrderBy(a => a.Spec.Name, StringComparer.Ordinal).ToList())
             _apps[app.Spec.Name] = app with { Spec = InstanceIds.Assign(app.Spec, _apps.Values.Select(a => a.Spec)) };
         _log.Info("master started with {0} apps at revision {1} (read from {2})", _apps.Count, _revision,
-            source switch { LocalRead => "this node's replica", LocalFile_ => "this node's state file", _ => "a majority of nodes" });
+            source switch { LocalRead => "this node's replica", FileRead => "this node's state file", _ => "a majority of nodes" });
         foreach (var problem in state.Problems.Select(p => $"replicated state: {p}")) { _log.Warning("{0}", problem); _warnings.Add(problem); }
         _replicator.Tell(Dsl.Subscribe(ReplicatedState.Key, Self));
         Timers.StartSingleTimer("grace", GraceOver.Instance, _settings.HostGrace);

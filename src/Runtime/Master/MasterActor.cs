@@ -324,7 +324,6 @@ internal sealed partial class MasterActor : ReceiveActor, IWithUnboundedStash, I
             Sender.Tell(new Failed($"scale {m.App} {m.Count}: would leave {target} instances; the count must stay between 1 and 1024 (pbm stop {m.App} stops them all)", 400));
             return;
         }
-        if (app.Spec.Autoscale is not null) _autoscaler.Reset(m.App, DateTimeOffset.UtcNow);
         var off = app.Spec.Autoscale is null ? "" : " (autoscaling off)";
         Resize(app, app.Spec with { Instances = target, Autoscale = null }, Sender, $"scaled {m.App} from {app.Spec.Instances} to {target}{off}");
     }
