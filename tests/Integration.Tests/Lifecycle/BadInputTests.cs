@@ -35,7 +35,7 @@ public sealed class BadInputTests
             (["restart", "idle:7"], "unknown instance 'idle:7': idle has instances 0 to 1"),
             (["show", "idle:x"], "invalid instance id 'idle:x'"),
             (["delete", "idle:0"], "delete takes an app name or 'all'"),
-            (["scale", "idle", "many"], "expected N, +N or -N"),
+            (["scale", "idle", "many"], "expected N, +N, -N or MIN..MAX"),
             (["scale", "ghost", "2"], "unknown app or instance 'ghost'"),
             (["show", "all"], "not 'all'"),
         };

@@ -23,7 +23,7 @@ public sealed class KernelLimitTests(ITestOutputHelper output)
     {
         if (Unavailable("memory")) return;
         await using var box = new Sandbox();
-        // hog.js grows by 20 MB every 100 ms: the kernel stops it at 64 MB, long before a sample would see it.
+        // hog.js runs a second, then grows by 20 MB every 100 ms: the kernel stops it at 64 MB, long before a sample would see it.
         await box.OkAsync("start", Repo.App("hog.js"), "--memory-limit", "64M", "--min-uptime", "100ms");
         var killed = await Sandbox.EventuallyAsync(() => box.InstancesAsync("hog"), l => l.Single().LastExit is not null, "hog to be killed", TimeSpan.FromSeconds(20));
         var exit = killed.Single().LastExit!;
